@@ -1,0 +1,25 @@
+// Bundles src/ into dist/ for the npm package: one file for the static path,
+// with the AWS SDK split into a chunk that is only read when an ECR get needs it.
+import { build } from "esbuild";
+import { readFile, rm } from "node:fs/promises";
+
+const root = new URL("..", import.meta.url);
+const { version } = JSON.parse(await readFile(new URL("package.json", root), "utf8"));
+
+await rm(new URL("dist", root), { recursive: true, force: true });
+await build({
+  absWorkingDir: root.pathname,
+  entryPoints: { main: "src/main.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  legalComments: "none",
+  define: { PACKAGE_VERSION: JSON.stringify(version) },
+  // Bundled CommonJS dependencies (the AWS SDK) call require(); give ESM chunks one.
+  banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
+  logLevel: "warning",
+});

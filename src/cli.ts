@@ -1,0 +1,130 @@
+import { createDebug, type Debug } from "./debug.js";
+import { parseEcrHost } from "./ecr/host.js";
+import { HelperError, NotFoundError } from "./errors.js";
+import { formatGet, formatList, HELPER_NAME, parseStoreRequest, USAGE } from "./protocol.js";
+import type { Env, RegistryTable } from "./registries.js";
+import { listedRegistries, lookupRegistry, readRegistries } from "./registries.js";
+import { resolveCredentials } from "./resolve.js";
+import { dockerConfigName, normaliseServer } from "./server-url.js";
+import { readInput } from "./stdin.js";
+
+declare const PACKAGE_VERSION: string;
+
+/** Everything the CLI touches of the outside world, so tests can drive it in-process too. */
+export interface Io {
+  readonly argv: readonly string[];
+  readonly env: Env;
+  readonly stdin: AsyncIterable<Uint8Array>;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+interface Context {
+  readonly io: Io;
+  readonly table: RegistryTable;
+  readonly debug: Debug;
+}
+
+const VERSION_LINE = `${HELPER_NAME} (${HELPER_NAME}) ${PACKAGE_VERSION}`;
+
+const verbs: Record<string, (ctx: Context) => Promise<void>> = {
+  get: async ({ io, table, debug }) => {
+    const server = (await readInput(io.stdin)).trim();
+    const key = normaliseServer(server);
+    debug(`get ${JSON.stringify(server)} -> registry ${key}`);
+    const credentials = await resolveCredentials(key, table, io.env);
+    io.stdout(`${formatGet(server, credentials)}\n`);
+  },
+  store: async ({ io, table }) => {
+    const request = parseStoreRequest(await readInput(io.stdin));
+    const key = normaliseServer(request.serverURL);
+    const managed = managedBy(table, key);
+    if (managed === undefined) {
+      throw new HelperError(
+        `${HELPER_NAME} stores nothing and ${key} is not configured by a <ID>_CONTAINER_REGISTRY_* triple; ` +
+          `route it to another store with a "credHelpers" entry for it in ~/.docker/config.json`,
+      );
+    }
+    const found = lookupRegistry(table, key);
+    const same =
+      found.kind === "configured" &&
+      found.registry.user === request.username &&
+      found.registry.password === request.secret;
+    if (!same) {
+      io.stderr(
+        `${HELPER_NAME}: nothing stored; ${key} is configured by ${managed}_CONTAINER_REGISTRY_* and ` +
+          "the environment's credentials stay in force\n",
+      );
+    }
+  },
+  erase: async ({ io, table }) => {
+    const key = normaliseServer(await readInput(io.stdin));
+    const managed = managedBy(table, key);
+    if (managed === undefined) throw new NotFoundError();
+    io.stderr(
+      `${HELPER_NAME}: nothing erased; ${key} is configured by ${managed}_CONTAINER_REGISTRY_* and ` +
+        "stays available while those variables are set\n",
+    );
+  },
+  list: async ({ io, table }) => {
+    // An ECR triple's USER is an access key id; the registry login it yields is "AWS".
+    const entries = listedRegistries(table).map(
+      (r) => [dockerConfigName(r.key), parseEcrHost(r.key) === undefined ? r.user : "AWS"] as const,
+    );
+    io.stdout(`${formatList(entries)}\n`);
+  },
+  version: async ({ io }) => io.stdout(`${VERSION_LINE}\n`),
+  configure: async ({ io, table }) => {
+    const { configure } = await import("./configure.js");
+    await configure(io, table);
+  },
+};
+
+/** The ID of the triple (complete or not) that names `key`, if any. */
+function managedBy(table: RegistryTable, key: string): string | undefined {
+  return [...table.complete, ...table.incomplete].find((r) => r.key === key)?.id;
+}
+
+/** Runs one helper invocation; returns the exit code. Every failure is one line on stdout. */
+export async function run(io: Io): Promise<number> {
+  const [verb, ...rest] = io.argv;
+  if (verb === "-h" || verb === "--help" || verb === "help") {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
+  if (verb === "-v" || verb === "--version") {
+    io.stdout(`${VERSION_LINE}\n`);
+    return 0;
+  }
+  if (verb === undefined) {
+    io.stdout(`${USAGE}\n`);
+    return 1;
+  }
+  const action = Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
+  if (action === undefined) {
+    io.stdout(`${HELPER_NAME}: unknown action: ${verb}\n`);
+    return 1;
+  }
+  const table = readRegistries(io.env);
+  const secrets = [
+    ...table.complete.flatMap((r) => [r.password, r.sessionToken ?? ""]),
+    io.env["AWS_SECRET_ACCESS_KEY"] ?? "",
+    io.env["AWS_SESSION_TOKEN"] ?? "",
+  ];
+  const debug = createDebug(io.env, io.stderr, secrets);
+  for (const line of table.ignored) debug(line);
+  try {
+    if (verb !== "configure" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
+    await action({ io: { ...io, argv: rest }, table, debug });
+    return 0;
+  } catch (error) {
+    if (error instanceof HelperError) {
+      debug(`${verb} failed: ${error.message}`);
+      io.stdout(`${error.message}\n`);
+    } else {
+      debug(`${verb} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      io.stdout(`${HELPER_NAME}: internal error in ${verb}; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details\n`);
+    }
+    return 1;
+  }
+}

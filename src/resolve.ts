@@ -1,0 +1,65 @@
+import type { Credentials } from "./credentials.js";
+import type { EcrHost } from "./ecr/host.js";
+import { parseEcrHost } from "./ecr/host.js";
+import { ecrTokenExpiry } from "./ecr/token.js";
+import { HelperError, NotFoundError } from "./errors.js";
+import type { Env, Registry, RegistryTable } from "./registries.js";
+import { lookupRegistry } from "./registries.js";
+
+/**
+ * server key → credentials. Sources, in order: a static triple; for ECR hosts
+ * a token passed through (USER=AWS) or minted from the triple's AWS keys; for
+ * an ECR host without a triple, the standard AWS credential chain. The AWS
+ * SDK is imported only on the two minting paths.
+ */
+export async function resolveCredentials(key: string, table: RegistryTable, env: Env): Promise<Credentials> {
+  const found = lookupRegistry(table, key);
+  const ecr = parseEcrHost(key);
+  switch (found.kind) {
+    case "incomplete": {
+      const { id, missing } = found.registry;
+      throw new HelperError(
+        `${key} is configured by ${id}_CONTAINER_REGISTRY_* but ${missing.join(" and ")} ` +
+          `${missing.length > 1 ? "are" : "is"} missing or empty; set ${missing.length > 1 ? "them" : "it"} ` +
+          "in your Codespaces secrets and restart the codespace",
+      );
+    }
+    case "configured": {
+      const registry = found.registry;
+      if (ecr === undefined) return { username: registry.user, secret: registry.password };
+      if (registry.user === "AWS") return passThroughEcrToken(key, registry);
+      return mint(ecr, env, registry);
+    }
+    case "none":
+      if (ecr === undefined) throw new NotFoundError();
+      return mint(ecr, env);
+  }
+}
+
+/** USER=AWS: PASSWORD already is a registry token; refuse one that has visibly expired. */
+function passThroughEcrToken(key: string, registry: Registry): Credentials {
+  const expiry = ecrTokenExpiry(registry.password);
+  if (expiry !== undefined && expiry.getTime() <= Date.now()) {
+    throw new HelperError(
+      `${key}: the ECR token in ${registry.id}_CONTAINER_REGISTRY_PASSWORD expired at ${expiry.toISOString()}; ` +
+        `set ${registry.id}_CONTAINER_REGISTRY_USER to an AWS access key id and _PASSWORD to its secret key ` +
+        "so that tokens are minted on demand",
+    );
+  }
+  return { username: "AWS", secret: registry.password };
+}
+
+async function mint(host: EcrHost, env: Env, registry?: Registry): Promise<Credentials> {
+  const { mintEcrCredentials } = await import("./ecr/mint.js");
+  if (registry === undefined) return mintEcrCredentials({ host, env });
+  return mintEcrCredentials({
+    host,
+    env,
+    source: `${registry.id}_CONTAINER_REGISTRY_*`,
+    keys: {
+      accessKeyId: registry.user,
+      secretAccessKey: registry.password,
+      ...(registry.sessionToken === undefined ? {} : { sessionToken: registry.sessionToken }),
+    },
+  });
+}

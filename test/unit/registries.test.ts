@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { listedRegistries, lookupRegistry, readRegistries } from "../../src/registries.js";
+
+const triple = (id: string, server: string, user: string, password: string) => ({
+  [`${id}_CONTAINER_REGISTRY_SERVER`]: server,
+  [`${id}_CONTAINER_REGISTRY_USER`]: user,
+  [`${id}_CONTAINER_REGISTRY_PASSWORD`]: password,
+});
+
+describe("readRegistries", () => {
+  it("reads any number of triples, trimming pasted whitespace", () => {
+    const table = readRegistries({
+      ...triple("ACR", " https://MyCo.azurecr.io/ \n", "acr-user\n", "  pat-1\n"),
+      ...triple("MY_DOCKERHUB", "https://index.docker.io/v1/", "hubuser", "hubtoken"),
+      PATH: "/usr/bin",
+    });
+    expect(table.complete).toEqual([
+      { id: "ACR", key: "myco.azurecr.io", user: "acr-user", password: "pat-1" },
+      { id: "MY_DOCKERHUB", key: "docker.io", user: "hubuser", password: "hubtoken" },
+    ]);
+    expect(table.incomplete).toEqual([]);
+  });
+
+  it("keeps an optional session token", () => {
+    const table = readRegistries({ ...triple("ECR", "ecr.test", "ASIAX", "s"), ECR_CONTAINER_REGISTRY_SESSION_TOKEN: " tok " });
+    expect(table.complete[0]?.sessionToken).toBe("tok");
+  });
+
+  it("marks a triple with missing or blank parts incomplete, naming the variables", () => {
+    const table = readRegistries({
+      A_CONTAINER_REGISTRY_SERVER: "a.test",
+      A_CONTAINER_REGISTRY_USER: "  ",
+      B_CONTAINER_REGISTRY_SERVER: "b.test",
+      B_CONTAINER_REGISTRY_USER: "u",
+    });
+    expect(table.complete).toEqual([]);
+    expect(table.incomplete).toEqual([
+      { id: "A", key: "a.test", missing: ["A_CONTAINER_REGISTRY_USER", "A_CONTAINER_REGISTRY_PASSWORD"] },
+      { id: "B", key: "b.test", missing: ["B_CONTAINER_REGISTRY_PASSWORD"] },
+    ]);
+  });
+
+  it("ignores triples without a usable server, saying why without values", () => {
+    const table = readRegistries({
+      ...triple("BAD", "user@evil.test", "u", "secret-value"),
+      NOSERVER_CONTAINER_REGISTRY_USER: "u",
+      _CONTAINER_REGISTRY_SERVER_X: "ignored.test",
+      CONTAINER_REGISTRY_SERVER: "no-id.test",
+    });
+    expect(table.complete).toEqual([]);
+    expect(table.ignored).toHaveLength(2);
+    expect(table.ignored.join("\n")).not.toContain("secret-value");
+    expect(table.ignored.join("\n")).toContain("NOSERVER_CONTAINER_REGISTRY_SERVER is missing");
+  });
+});
+
+describe("lookupRegistry", () => {
+  it("finds a registry only by exact key", () => {
+    const table = readRegistries(triple("ACR", "myco.azurecr.io", "u", "p"));
+    expect(lookupRegistry(table, "myco.azurecr.io").kind).toBe("configured");
+    expect(lookupRegistry(table, "myco.azurecr.io.evil.test").kind).toBe("none");
+    expect(lookupRegistry(table, "azurecr.io").kind).toBe("none");
+  });
+
+  it("accepts duplicates with the same credentials and rejects ones that differ, naming both IDs", () => {
+    const same = readRegistries({ ...triple("A", "x.test", "u", "p"), ...triple("B", "https://x.test/", "u", "p") });
+    expect(lookupRegistry(same, "x.test")).toMatchObject({ kind: "configured", registry: { id: "A" } });
+    const differ = readRegistries({ ...triple("A", "x.test", "u", "p"), ...triple("B", "X.TEST", "u", "q") });
+    expect(() => lookupRegistry(differ, "x.test")).toThrow(/A_CONTAINER_REGISTRY_\*.*B_CONTAINER_REGISTRY_\*/);
+    expect(listedRegistries(differ)).toEqual([]);
+  });
+
+  it("prefers a complete triple over an incomplete one for the same server", () => {
+    const table = readRegistries({ ...triple("A", "x.test", "u", "p"), B_CONTAINER_REGISTRY_SERVER: "x.test" });
+    expect(lookupRegistry(table, "x.test").kind).toBe("configured");
+    expect(lookupRegistry(readRegistries({ B_CONTAINER_REGISTRY_SERVER: "x.test" }), "x.test").kind).toBe("incomplete");
+  });
+});

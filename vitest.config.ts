@@ -1,0 +1,14 @@
+import { readFileSync } from "node:fs";
+import { defineConfig } from "vitest/config";
+
+const { version } = JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8")) as { version: string };
+
+export default defineConfig({
+  define: { PACKAGE_VERSION: JSON.stringify(version) },
+  test: {
+    include: ["test/**/*.test.ts"],
+    // The CLI suites run the bundled helper, so bundle once before any test.
+    globalSetup: ["test/support/global-setup.ts"],
+    testTimeout: 20_000,
+  },
+});
