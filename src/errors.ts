@@ -15,3 +15,6 @@ export class NotFoundError extends HelperError {
     super(NOT_FOUND_MESSAGE);
   }
 }
+
+/** The AWS credential chain found nothing at all (as opposed to credentials that failed). */
+export class NoAwsCredentialsError extends HelperError {}

@@ -2,7 +2,7 @@ import type { Credentials } from "./credentials.js";
 import type { EcrHost } from "./ecr/host.js";
 import { parseEcrHost } from "./ecr/host.js";
 import { ecrTokenExpiry } from "./ecr/token.js";
-import { HelperError, NotFoundError } from "./errors.js";
+import { HelperError, NoAwsCredentialsError, NotFoundError } from "./errors.js";
 import type { Env, Registry, RegistryTable } from "./registries.js";
 import { lookupRegistry } from "./registries.js";
 
@@ -28,11 +28,15 @@ export async function resolveCredentials(key: string, table: RegistryTable, env:
       const registry = found.registry;
       if (ecr === undefined) return { username: registry.user, secret: registry.password };
       if (registry.user === "AWS") return passThroughEcrToken(key, registry);
-      return mint(ecr, env, registry);
+      return mint(key, ecr, env, registry);
     }
     case "none":
       if (ecr === undefined) throw new NotFoundError();
-      return mint(ecr, env);
+      return mint(key, ecr, env).catch((error: unknown) => {
+        // ECR Public serves anonymous pulls: with no AWS identity at all, let the client go anonymous.
+        if (ecr.kind === "public" && error instanceof NoAwsCredentialsError) throw new NotFoundError();
+        throw error;
+      });
   }
 }
 
@@ -49,10 +53,11 @@ function passThroughEcrToken(key: string, registry: Registry): Credentials {
   return { username: "AWS", secret: registry.password };
 }
 
-async function mint(host: EcrHost, env: Env, registry?: Registry): Promise<Credentials> {
+async function mint(key: string, host: EcrHost, env: Env, registry?: Registry): Promise<Credentials> {
   const { mintEcrCredentials } = await import("./ecr/mint.js");
-  if (registry === undefined) return mintEcrCredentials({ host, env });
+  if (registry === undefined) return mintEcrCredentials({ registry: key, host, env });
   return mintEcrCredentials({
+    registry: key,
     host,
     env,
     source: `${registry.id}_CONTAINER_REGISTRY_*`,

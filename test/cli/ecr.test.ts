@@ -112,6 +112,10 @@ describe.each(helperTargets())("ECR via $name", (target) => {
     expect(r.stderr).toBe("");
   });
 
+  it("lets ECR Public pulls go anonymous when no AWS identity exists at all", async () => {
+    expect(await get("public.ecr.aws", endpoints())).toEqual({ code: 1, stdout: "credentials not found in native keychain\n", stderr: "" });
+  });
+
   it("never sends an ECR triple's secret key to the registry as a password", async () => {
     const r = await get(HOST1);
     for (const secret of secrets) expect(r.stdout + r.stderr).not.toContain(secret);

@@ -1,0 +1,414 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AwsKeys } from "../../src/credentials.js";
+import { type EcrHost, parseEcrHost } from "../../src/ecr/host.js";
+import { type MintRequest, mintEcrCredentials } from "../../src/ecr/mint.js";
+import { ecrTokenExpiry } from "../../src/ecr/token.js";
+import { HelperError, NOT_FOUND_MESSAGE } from "../../src/errors.js";
+import { type FakeEcr, fakePasswordPayload, fakePayloadFor, startBlackhole, startFakeEcr } from "../support/fake-ecr.js";
+
+const KEY_A = { accessKeyId: "AKIAFAKEAAAAAAAAAAAA", secretAccessKey: "secretA/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+const KEY_B = { accessKeyId: "AKIAFAKEBBBBBBBBBBBB", secretAccessKey: "secretB/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" };
+const KEY_S = { accessKeyId: "ASIAFAKESSSSSSSSSSSS", secretAccessKey: "secretS/sssssssssssssssssssssssssssssssss", sessionToken: "session-token-SSSS" };
+const AMBIENT = { accessKeyId: "AKIAFAKEAMBIENTXXXXX", secretAccessKey: "secretAmbient/xxxxxxxxxxxxxxxxxxxxxxxxxxx" };
+
+const USE1 = host("123456789012.dkr.ecr.us-east-1.amazonaws.com");
+const EUW1 = host("210987654321.dkr.ecr.eu-west-1.amazonaws.com");
+const PUBLIC = host("public.ecr.aws");
+const SOURCE = "ECR_CONTAINER_REGISTRY_*";
+
+function host(name: string): EcrHost {
+  const h = parseEcrHost(name);
+  if (!h) throw new Error(`not ECR: ${name}`);
+  return h;
+}
+
+/** A loopback port with nothing listening: any request to it is refused. */
+async function closedPortUrl(): Promise<string> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((r) => s.close(() => r()));
+  return `http://127.0.0.1:${port}`;
+}
+
+let fake: FakeEcr;
+let deadUrl: string;
+let home: string;
+const warnings: string[] = [];
+
+/** The env a test passes; mirrored into process.env because parts of the SDK read only that. */
+function envFor(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, "config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, "credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_ENDPOINT_URL_ECR: fake.url,
+    AWS_ENDPOINT_URL_ECR_PUBLIC: fake.url,
+    // Safety net: any other AWS endpoint (STS, SSO, a mistake) is refused on loopback.
+    AWS_ENDPOINT_URL: deadUrl,
+    ...extra,
+  };
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+  return env;
+}
+
+function mint(req: Omit<MintRequest, "env"> & { env?: MintRequest["env"] }) {
+  return mintEcrCredentials({ source: SOURCE, ...req, env: req.env ?? envFor() });
+}
+
+/** The HelperError a failing mint throws, checked for the invariants every message keeps. */
+async function failure(req: Parameters<typeof mint>[0], hostName: string): Promise<string> {
+  let caught: unknown;
+  try {
+    await mint(req);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).toBeInstanceOf(HelperError);
+  const message = (caught as Error).message;
+  expect(message.startsWith(`${hostName}: `)).toBe(true);
+  expect(message).not.toMatch(/[\r\n]/);
+  expect(message).not.toBe(NOT_FOUND_MESSAGE);
+  for (const k of [req.keys, KEY_A, KEY_B, KEY_S, AMBIENT] as Array<AwsKeys | undefined>) {
+    if (k) expect(message).not.toContain(k.secretAccessKey);
+    if (k?.sessionToken) expect(message).not.toContain(k.sessionToken);
+  }
+  return message;
+}
+
+function payloadOf(secret: string): string {
+  return fakePasswordPayload(secret).payload;
+}
+
+beforeAll(async () => {
+  fake = await startFakeEcr({ keys: [KEY_A, KEY_B, KEY_S, AMBIENT] });
+  deadUrl = await closedPortUrl();
+  home = mkdtempSync(join(tmpdir(), "ecr-mint-test-"));
+  const original = process.emitWarning.bind(process);
+  vi.spyOn(process, "emitWarning").mockImplementation(((w: string | Error, ...rest: never[]) => {
+    warnings.push(String(w));
+    return original(w, ...rest);
+  }) as typeof process.emitWarning);
+});
+
+beforeEach(() => {
+  fake.setFault(undefined);
+  fake.requests.length = 0;
+  for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_EC2_METADATA_SERVICE_ENDPOINT"]) {
+    vi.stubEnv(k, undefined);
+  }
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+afterAll(async () => {
+  await fake.close();
+  rmSync(home, { recursive: true, force: true });
+  vi.restoreAllMocks();
+});
+
+describe("minting with static keys", () => {
+  it("signs with the given key for the registry's region and returns AWS + password", async () => {
+    const a = await mint({ host: USE1, keys: KEY_A });
+    const b = await mint({ host: EUW1, keys: KEY_B });
+    expect(a.username).toBe("AWS");
+    expect(payloadOf(a.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
+    expect(payloadOf(b.secret)).toBe(fakePayloadFor(KEY_B.accessKeyId, "eu-west-1", "ecr"));
+    expect(fake.requests.map((r) => [r.accessKeyId, r.region, r.service])).toEqual([
+      [KEY_A.accessKeyId, "us-east-1", "ecr"],
+      [KEY_B.accessKeyId, "eu-west-1", "ecr"],
+    ]);
+    const expiry = ecrTokenExpiry(a.secret)!.getTime();
+    expect(expiry - Date.now()).toBeGreaterThan(11 * 3600_000);
+  });
+
+  it("uses the ECR Public API, in us-east-1, for public.ecr.aws", async () => {
+    const c = await mint({ host: PUBLIC, keys: KEY_B });
+    expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_B.accessKeyId, "us-east-1", "ecr-public"));
+    expect(fake.requests[0]).toMatchObject({ service: "ecr-public", target: "SpencerFrontendService.GetAuthorizationToken" });
+  });
+
+  it("sends the session token with temporary keys", async () => {
+    const c = await mint({ host: USE1, keys: KEY_S });
+    expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_S.accessKeyId, "us-east-1", "ecr"));
+  });
+
+  it("never falls back to ambient AWS credentials", async () => {
+    const env = envFor({ AWS_ACCESS_KEY_ID: AMBIENT.accessKeyId, AWS_SECRET_ACCESS_KEY: AMBIENT.secretAccessKey });
+    const c = await mintEcrCredentials({ host: USE1, keys: KEY_A, env, source: SOURCE });
+    expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
+    // And a rejected key is reported, not silently replaced by the ambient one.
+    await failure({ host: USE1, keys: { accessKeyId: "AKIAFAKEUNKNOWNKEY00", secretAccessKey: "x".repeat(40) }, env }, USE1Name());
+    expect(fake.requests.map((r) => r.accessKeyId)).not.toContain(AMBIENT.accessKeyId);
+  });
+
+  it("lets a custom endpoint win over FIPS and dual-stack (host or AWS_USE_* settings)", async () => {
+    // The SDK's endpoint rules refuse a custom endpoint combined with FIPS or dual-stack.
+    const env = envFor({ AWS_USE_FIPS_ENDPOINT: "true", AWS_USE_DUALSTACK_ENDPOINT: "true" });
+    const cases = [
+      ["123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "us-gov-west-1"],
+      ["123456789012.dkr-ecr-fips.us-east-2.on.aws", "us-east-2"],
+      ["123456789012.dkr.ecr.us-east-1.amazonaws.com", "us-east-1"],
+    ] as const;
+    for (const [name, region] of cases) {
+      const c = await mint({ host: host(name), keys: KEY_A, env });
+      expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, region, "ecr"));
+    }
+    const p = await mint({ host: PUBLIC, keys: KEY_A, env });
+    expect(payloadOf(p.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr-public"));
+  });
+
+  it("honours AWS_ENDPOINT_URL_ECR over AWS_ENDPOINT_URL, and AWS_ENDPOINT_URL alone", async () => {
+    // The env passed in decides, even where process.env says otherwise.
+    const specific = { ...envFor(), AWS_ENDPOINT_URL: deadUrl };
+    await expect(mintEcrCredentials({ host: USE1, keys: KEY_A, env: specific })).resolves.toMatchObject({ username: "AWS" });
+    const generic = { ...envFor(), AWS_ENDPOINT_URL_ECR: undefined, AWS_ENDPOINT_URL_ECR_PUBLIC: undefined, AWS_ENDPOINT_URL: fake.url };
+    await expect(mintEcrCredentials({ host: USE1, keys: KEY_A, env: generic })).resolves.toMatchObject({ username: "AWS" });
+    await expect(mintEcrCredentials({ host: PUBLIC, keys: KEY_A, env: generic })).resolves.toMatchObject({ username: "AWS" });
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it("mints 20 concurrent tokens for two registries, each with its own key", async () => {
+    const jobs = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? { host: USE1, keys: KEY_A, region: "us-east-1" } : { host: EUW1, keys: KEY_B, region: "eu-west-1" }));
+    const results = await Promise.all(jobs.map((j) => mint({ host: j.host, keys: j.keys })));
+    results.forEach((r, i) => {
+      const j = jobs[i]!;
+      expect(payloadOf(r.secret)).toBe(fakePayloadFor(j.keys.accessKeyId, j.region, "ecr"));
+    });
+    expect(fake.requests).toHaveLength(20);
+  });
+});
+
+function USE1Name() {
+  return "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+}
+
+describe("errors are one line, name the host and the cause, and hold no secret", () => {
+  const h = USE1Name();
+
+  it("unknown access key id", async () => {
+    const m = await failure({ host: USE1, keys: { accessKeyId: "AKIAFAKEUNKNOWNKEY00", secretAccessKey: "y".repeat(40) } }, h);
+    expect(m).toMatch(/AWS rejected the access key id in ECR_CONTAINER_REGISTRY_USER/);
+    expect(m).toMatch(/UnrecognizedClientException/);
+  });
+
+  it("wrong secret", async () => {
+    const m = await failure({ host: USE1, keys: { ...KEY_A, secretAccessKey: "wrong/secret/zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz" } }, h);
+    expect(m).toMatch(/secret key in ECR_CONTAINER_REGISTRY_PASSWORD does not match/);
+    expect(m).not.toContain("wrong/secret");
+  });
+
+  it("missing or wrong session token", async () => {
+    const m = await failure({ host: USE1, keys: { accessKeyId: KEY_S.accessKeyId, secretAccessKey: KEY_S.secretAccessKey } }, h);
+    expect(m).toMatch(/access key id/);
+  });
+
+  it("access denied names ecr:GetAuthorizationToken for private registries", async () => {
+    fake.setFault({ kind: "access-denied" });
+    const m = await failure({ host: USE1, keys: KEY_A }, h);
+    expect(m).toMatch(/denied arn:aws:iam::111122223333:user\/AKIAFAKEAAAAAAAAAAAA permission/);
+    expect(m).toMatch(/grant it ecr:GetAuthorizationToken$/);
+  });
+
+  it("access denied names ecr-public and sts permissions for ECR Public", async () => {
+    fake.setFault({ kind: "access-denied" });
+    const m = await failure({ host: PUBLIC, keys: KEY_A }, "public.ecr.aws");
+    expect(m).toMatch(/ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken/);
+  });
+
+  it("expired session token", async () => {
+    fake.setFault({ kind: "expired-token" });
+    const m = await failure({ host: USE1, keys: KEY_S }, h);
+    expect(m).toMatch(/session token in ECR_CONTAINER_REGISTRY_SESSION_TOKEN has expired/);
+  });
+
+  it("names the registry as the caller wrote it", async () => {
+    const m = await failure({ host: PUBLIC, registry: "ecr-public.aws.com", keys: { ...KEY_A, secretAccessKey: "v".repeat(40) } }, "ecr-public.aws.com");
+    expect(m).toMatch(/does not match/);
+  });
+
+  it("generic wording without a source", async () => {
+    const m = await failure({ host: USE1, keys: { ...KEY_A, secretAccessKey: "w".repeat(40) }, source: undefined }, h);
+    expect(m).toMatch(/the configured AWS keys/);
+  });
+
+  it.each([
+    ["a token that is not AWS:<password>", undefined],
+    ["a body that is not JSON", "<html>proxy error</html>"],
+    ["JSON without authorizationData", JSON.stringify({ hello: "world" })],
+    ["an empty authorizationData list", JSON.stringify({ authorizationData: [] })],
+    ["a numeric token", JSON.stringify({ authorizationData: [{ authorizationToken: 42 }] })],
+  ])("malformed response: %s", async (_, body) => {
+    fake.setFault(body === undefined ? { kind: "malformed" } : { kind: "malformed", body });
+    const m = await failure({ host: USE1, keys: KEY_A }, h);
+    expect(m).toMatch(/malformed response from http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it("malformed ECR Public response", async () => {
+    fake.setFault({ kind: "malformed", body: JSON.stringify({ authorizationData: [{ authorizationToken: "x" }] }) });
+    const m = await failure({ host: PUBLIC, keys: KEY_A }, "public.ecr.aws");
+    expect(m).toMatch(/malformed response/);
+  });
+
+  it("connection refused names the endpoint", async () => {
+    const env = { ...envFor(), AWS_ENDPOINT_URL_ECR: deadUrl };
+    const m = await failure({ host: USE1, keys: KEY_A, env }, h);
+    expect(m).toContain(`could not reach ${deadUrl}/`);
+    expect(m).toMatch(/ECONNREFUSED/);
+  });
+
+  it("a server error is retried and then reported", async () => {
+    fake.setFault({ kind: "server-error" });
+    const m = await failure({ host: USE1, keys: KEY_A, limits: { maxAttempts: 2 } }, h);
+    expect(m).toMatch(/HTTP 500/);
+    expect(fake.requests).toHaveLength(2);
+  });
+});
+
+describe("retries and time bounds", () => {
+  it("retries throttling and then succeeds", async () => {
+    fake.setFault({ kind: "throttle", times: 1 });
+    const c = await mint({ host: USE1, keys: KEY_A });
+    expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("gives up on endless throttling after maxAttempts", async () => {
+    fake.setFault({ kind: "throttle", times: 100 });
+    const m = await failure({ host: USE1, keys: KEY_A, limits: { maxAttempts: 2 } }, USE1Name());
+    expect(m).toMatch(/throttling/);
+    expect(fake.requests).toHaveLength(2);
+  });
+
+  it("a hanging endpoint fails on the per-request timeout, not the overall one", async () => {
+    fake.setFault({ kind: "hang" });
+    const started = Date.now();
+    const m = await failure({ host: USE1, keys: KEY_A, limits: { requestMs: 300, maxAttempts: 2, totalMs: 10_000 } }, USE1Name());
+    const elapsed = Date.now() - started;
+    expect(m).toMatch(/http:\/\/127\.0\.0\.1:\d+\/ did not answer in time/);
+    expect(elapsed).toBeLessThan(3_000);
+  });
+
+  it("the overall deadline cuts a hang short even with a long request timeout", async () => {
+    fake.setFault({ kind: "hang" });
+    const started = Date.now();
+    const m = await failure({ host: PUBLIC, keys: KEY_A, limits: { requestMs: 60_000, totalMs: 700 } }, "public.ecr.aws");
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(m).toMatch(/no answer from http:\/\/127\.0\.0\.1:\d+\/ within 0\.7 s/);
+  });
+});
+
+describe("the default AWS credential chain (no keys)", () => {
+  it("uses AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment", async () => {
+    const env = envFor({ AWS_ACCESS_KEY_ID: AMBIENT.accessKeyId, AWS_SECRET_ACCESS_KEY: AMBIENT.secretAccessKey });
+    const c = await mintEcrCredentials({ host: EUW1, env });
+    expect(payloadOf(c.secret)).toBe(fakePayloadFor(AMBIENT.accessKeyId, "eu-west-1", "ecr"));
+  });
+
+  it("honours AWS_PROFILE", async () => {
+    // A fresh file name: the SDK caches shared config files per path for the process.
+    const file = join(home, "credentials-profile-test");
+    writeFileSync(
+      file,
+      `[default]\naws_access_key_id = ${KEY_A.accessKeyId}\naws_secret_access_key = ${KEY_A.secretAccessKey}\n` +
+        `[dev]\naws_access_key_id = ${KEY_B.accessKeyId}\naws_secret_access_key = ${KEY_B.secretAccessKey}\n`,
+    );
+    try {
+      const c = await mintEcrCredentials({ host: USE1, env: envFor({ AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: "dev" }) });
+      expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_B.accessKeyId, "us-east-1", "ecr"));
+      const d = await mintEcrCredentials({ host: USE1, env: envFor({ AWS_SHARED_CREDENTIALS_FILE: file, AWS_PROFILE: undefined }) });
+      expect(payloadOf(d.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
+    } finally {
+      rmSync(file);
+    }
+  });
+
+  it("reports a rejected default-chain key with generic wording", async () => {
+    const env = envFor({ AWS_ACCESS_KEY_ID: "AKIAFAKEUNKNOWNKEY00", AWS_SECRET_ACCESS_KEY: "q".repeat(40) });
+    const m = await failure({ host: USE1, env, source: undefined }, USE1Name());
+    expect(m).toMatch(/access key id in the AWS credentials found by the default chain/);
+  });
+
+  it("fails fast with a clear message when nothing is configured", async () => {
+    const started = Date.now();
+    const m = await failure({ host: USE1, env: envFor() }, USE1Name());
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(m).toMatch(/no AWS credentials found/);
+    expect(m).toMatch(/ECR_CONTAINER_REGISTRY_USER\/PASSWORD/);
+    expect(fake.requests).toHaveLength(0);
+    // Without a triple (how the core calls for unconfigured ECR hosts) it says how to add one.
+    const n = await failure({ host: USE1, env: envFor(), source: undefined }, USE1Name());
+    expect(n).toMatch(/no AWS credentials found.*<ID>_CONTAINER_REGISTRY_SERVER/);
+  });
+
+  it("stays bounded (~2 s) when the instance metadata service accepts but never answers", async () => {
+    const hole = await startBlackhole();
+    try {
+      const env = envFor({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: hole.url });
+      const started = Date.now();
+      const m = await failure({ host: USE1, env }, USE1Name());
+      expect(Date.now() - started).toBeLessThan(3_500);
+      expect(m).toMatch(/AWS credentials/);
+    } finally {
+      await hole.close();
+    }
+  });
+});
+
+describe("stderr stays clean", () => {
+  it("emits no NodeVersionSupportWarning in-process", () => {
+    expect(warnings.filter((w) => /NodeVersionSupport|AWS SDK/i.test(w))).toEqual([]);
+  });
+
+  it("prints nothing on stderr in a fresh Node process (default chain with AWS_PROFILE and env keys both set)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ecr-mint-child-"));
+    try {
+      const entry = join(dir, "entry.mjs");
+      const src = fileURLToPath(new URL("../../src/ecr/mint.ts", import.meta.url));
+      writeFileSync(
+        entry,
+        `import { mintEcrCredentials } from ${JSON.stringify(src)};\n` +
+          `const c = await mintEcrCredentials({ host: { kind: "public" }, env: process.env });\n` +
+          `process.stdout.write(c.username + " " + c.secret);\n`,
+      );
+      await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", target: "node20", outfile: join(dir, "out.mjs"), logLevel: "silent", banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
+      writeFileSync(join(dir, "credentials"), `[dev]\naws_access_key_id = ${KEY_B.accessKeyId}\naws_secret_access_key = ${KEY_B.secretAccessKey}\n`);
+      const env = {
+        PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+        HOME: dir,
+        AWS_CONFIG_FILE: join(dir, "config"),
+        AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_ENDPOINT_URL_ECR_PUBLIC: fake.url,
+        AWS_ENDPOINT_URL: deadUrl,
+        AWS_PROFILE: "dev",
+        AWS_ACCESS_KEY_ID: AMBIENT.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: AMBIENT.secretAccessKey,
+      };
+      const child = spawn(process.execPath, [join(dir, "out.mjs")], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      const code = await new Promise<number | null>((r) => child.on("close", r));
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      const [user, secret = ""] = stdout.split(" ");
+      expect(user).toBe("AWS");
+      // AWS_PROFILE wins over env keys, as in the SDK.
+      expect(payloadOf(secret)).toBe(fakePayloadFor(KEY_B.accessKeyId, "us-east-1", "ecr-public"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { decodeAuthorizationToken, ecrTokenExpiry } from "../../src/ecr/token.js";
+import { HelperError } from "../../src/errors.js";
+
+const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+
+describe("ecrTokenExpiry", () => {
+  it("reads expiration (epoch seconds) from a real-shaped password", () => {
+    const password = b64(JSON.stringify({ payload: "x", datakey: "y", version: "2", type: "DATA_KEY", expiration: 1_700_000_000 }));
+    expect(ecrTokenExpiry(password)?.toISOString()).toBe(new Date(1_700_000_000_000).toISOString());
+  });
+
+  it("accepts fractional seconds", () => {
+    expect(ecrTokenExpiry(b64(JSON.stringify({ expiration: 1.5 })))?.getTime()).toBe(1500);
+  });
+
+  it.each([
+    ["empty", ""],
+    ["not base64", "!!!not base64!!!"],
+    ["base64 of non-JSON", b64("hello")],
+    ["JSON without expiration", b64(JSON.stringify({ payload: "x" }))],
+    ["string expiration", b64(JSON.stringify({ expiration: "1700000000" }))],
+    ["negative expiration", b64(JSON.stringify({ expiration: -5 }))],
+    ["zero expiration", b64(JSON.stringify({ expiration: 0 }))],
+    ["huge expiration", b64(JSON.stringify({ expiration: 1e300 }))],
+    ["JSON null", b64("null")],
+    ["JSON array", b64("[1,2]")],
+    ["JSON number", b64("1700000000")],
+    ["an ordinary registry password", "hunter2"],
+    ["a GitHub token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"],
+    ["base64 with bad padding", b64(JSON.stringify({ expiration: 1 })).replace(/=+$/, "") + "="],
+  ])("undefined for %s", (_, password) => {
+    expect(ecrTokenExpiry(password)).toBeUndefined();
+  });
+});
+
+describe("decodeAuthorizationToken", () => {
+  it("splits AWS:<password>", () => {
+    expect(decodeAuthorizationToken(b64("AWS:abc:def=="))).toEqual({ username: "AWS", password: "abc:def==" });
+  });
+
+  it.each([
+    ["empty", ""],
+    ["not base64", "AWS:password"],
+    ["no colon", b64("AWSpassword")],
+    ["wrong user", b64("admin:password")],
+    ["empty password", b64("AWS:")],
+    ["newline in password", b64("AWS:pass\nword")],
+    ["lower-case user", b64("aws:password")],
+  ])("rejects %s with a one-line malformed-response HelperError", (_, token) => {
+    let caught: unknown;
+    try {
+      decodeAuthorizationToken(token);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(HelperError);
+    const message = (caught as Error).message;
+    expect(message).toMatch(/malformed response/);
+    expect(message).not.toMatch(/\n/);
+    if (token) expect(message).not.toContain(token);
+  });
+});
