@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakePasswordPayload, fakePayloadFor, startFakeEcr, type FakeEcr } from "../support/fake-ecr.js";
 import { helperTargets, runHelper } from "../support/helper-process.js";
+import { triple } from "../support/triple.js";
 
 // ECR through the real CLI process: the fake checks each request's SigV4
 // signature, so a token only comes back when the right key signed for the right region.
@@ -17,11 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => fake.close());
 
-const triple = (id: string, server: string, user: string, password: string) => ({
-  [`${id}_CONTAINER_REGISTRY_SERVER`]: server,
-  [`${id}_CONTAINER_REGISTRY_USER`]: user,
-  [`${id}_CONTAINER_REGISTRY_PASSWORD`]: password,
-});
 const endpoints = () => ({ AWS_ENDPOINT_URL_ECR: fake.url, AWS_ENDPOINT_URL_ECR_PUBLIC: fake.url });
 const env = () => ({
   ...endpoints(),

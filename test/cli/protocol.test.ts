@@ -1,13 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { helperTargets, runHelper } from "../support/helper-process.js";
+import { triple } from "../support/triple.js";
 
 const NOT_FOUND = "credentials not found in native keychain\n";
 
-const triple = (id: string, server: string, user: string, password: string) => ({
-  [`${id}_CONTAINER_REGISTRY_SERVER`]: server,
-  [`${id}_CONTAINER_REGISTRY_USER`]: user,
-  [`${id}_CONTAINER_REGISTRY_PASSWORD`]: password,
-});
 
 const env = {
   ...triple("ACR", "mycompany.azurecr.io\n", "acr-user", "acr-secret-1234"),

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { listedRegistries, lookupRegistry, readRegistries } from "../../src/registries.js";
+import { triple } from "../support/triple.js";
 
-const triple = (id: string, server: string, user: string, password: string) => ({
-  [`${id}_CONTAINER_REGISTRY_SERVER`]: server,
-  [`${id}_CONTAINER_REGISTRY_USER`]: user,
-  [`${id}_CONTAINER_REGISTRY_PASSWORD`]: password,
-});
 
 describe("readRegistries", () => {
   it("reads any number of triples, trimming pasted whitespace", () => {
