@@ -1,0 +1,126 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  assertPrerequisites,
+  HOOK_TIMEOUT_MS,
+  TEST_TIMEOUT_MS,
+  createHelperBin,
+  dockerClient,
+  plaintextAuth,
+  run,
+  seedImage,
+  startDockerd,
+  startRegistry,
+  type DockerClient,
+  type Dockerd,
+  type HelperBin,
+  type Registry,
+} from "../support/e2e/index.js";
+
+// Scenario 7: `docker-credential-codespaces configure` turns a config.json
+// that Codespaces filled with plaintext `auths` into one that routes those
+// registries to the helper, keeping every other setting; then real clients
+// pull through it.
+
+const ALICE = { user: "alice", password: "alice-Pa55word-e2e" };
+
+interface DockerConfigJson {
+  auths?: Record<string, { auth?: string }>;
+  credHelpers?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+describe("configure, then pull through the result", { timeout: TEST_TIMEOUT_MS }, () => {
+  let dockerd: Dockerd;
+  let helper: HelperBin;
+  let registry: Registry;
+  const clients: DockerClient[] = [];
+  const ref = () => `${registry.host}/private/configured:latest`;
+  const tripleEnv = () => ({
+    ACME_CONTAINER_REGISTRY_SERVER: registry.host,
+    ACME_CONTAINER_REGISTRY_USER: ALICE.user,
+    ACME_CONTAINER_REGISTRY_PASSWORD: ALICE.password,
+  });
+  const newClient = (name: string): DockerClient => {
+    const client = dockerClient(dockerd, helper, name);
+    clients.push(client);
+    return client;
+  };
+  /** Runs the helper's configure as a user would: the wrapper on PATH, the client's env. */
+  const configure = (client: DockerClient, args: readonly string[] = []) =>
+    run(helper.wrapper, ["configure", ...args], { env: client.env(tripleEnv()), timeoutMs: 30_000 });
+
+  beforeAll(async () => {
+    assertPrerequisites();
+    helper = createHelperBin();
+    dockerd = await startDockerd();
+    registry = await startRegistry({ users: { [ALICE.user]: ALICE.password } });
+    await seedImage(dockerd, ref(), ALICE);
+  }, HOOK_TIMEOUT_MS);
+
+  afterAll(async () => {
+    for (const client of clients) client.cleanup();
+    const results = await Promise.allSettled([dockerd?.stop(), registry?.stop()]);
+    helper?.remove();
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed.length > 0) throw new Error(failed.map((r) => String(r.reason)).join("\n"));
+  }, HOOK_TIMEOUT_MS);
+
+  it("7: configure rewrites config.json (keeping other settings) and docker pull works through it", async () => {
+    const client = newClient("s7");
+    const other = { auth: plaintextAuth("someone", "elsewhere").auth };
+    client.writeConfig({
+      auths: { [registry.host]: plaintextAuth(ALICE.user, ALICE.password), "other.example:5000": other },
+      credHelpers: { "registry.example.org": "some-other-helper" },
+      psFormat: "table {{.ID}}\\t{{.Names}}",
+      detachKeys: "ctrl-e,e",
+      "x-e2e-unknown-key": { kept: true },
+    });
+    const result = await configure(client);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toContain(client.configPath);
+
+    const config = client.readConfig() as DockerConfigJson;
+    expect(config.credHelpers).toEqual({ "registry.example.org": "some-other-helper", [registry.host]: "codespaces" });
+    expect(config.auths?.[registry.host]).toBeUndefined();
+    expect(config.auths?.["other.example:5000"]).toEqual(other);
+    expect(config["psFormat"]).toBe("table {{.ID}}\\t{{.Names}}");
+    expect(config["detachKeys"]).toBe("ctrl-e,e");
+    expect(config["x-e2e-unknown-key"]).toEqual({ kept: true });
+    expect(readFileSync(client.configPath, "utf8")).not.toContain(plaintextAuth(ALICE.user, ALICE.password).auth);
+
+    // running it again changes nothing
+    const again = await configure(client);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("already configured");
+
+    const pulled = await client.docker(["pull", ref()], { env: tripleEnv() });
+    expect(pulled.stderr).toBe("");
+    expect(pulled.code).toBe(0);
+    expect(await client.imagePresent(ref())).toBe(true);
+    await client.removeImage(ref());
+
+    // and the plaintext copy really is gone: without the triple the pull is anonymous
+    const anonymous = await client.docker(["pull", ref()]);
+    expect(anonymous.code).not.toBe(0);
+    expect(anonymous.stderr).toContain("no basic auth credentials");
+  });
+
+  it("7: configure --containers-auth=PATH routes skopeo too", async () => {
+    const client = newClient("s7-skopeo");
+    client.writeConfig({});
+    const authFile = join(client.home, "containers-auth.json");
+    writeFileSync(authFile, JSON.stringify({ auths: { [registry.host]: plaintextAuth(ALICE.user, ALICE.password) } }));
+    const result = await configure(client, [`--containers-auth=${authFile}`]);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const auth = JSON.parse(readFileSync(authFile, "utf8")) as DockerConfigJson;
+    expect(auth.credHelpers).toEqual({ [registry.host]: "codespaces" });
+    expect(auth.auths?.[registry.host]).toBeUndefined();
+    const inspected = await client.skopeo(["inspect", "--authfile", authFile, "--tls-verify=false", `docker://${ref()}`], {
+      env: tripleEnv(),
+    });
+    expect(inspected.code, inspected.stderr).toBe(0);
+    expect((JSON.parse(inspected.stdout) as { Name: string }).Name).toBe(`${registry.host}/private/configured`);
+  });
+});

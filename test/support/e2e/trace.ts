@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/** Syscalls that change the file system whatever their arguments. */
+const MUTATING = new Set([
+  "creat", "rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "mkdir", "mkdirat",
+  "link", "linkat", "symlink", "symlinkat", "truncate", "ftruncate", "fallocate",
+  "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+  "utime", "utimes", "utimensat", "futimesat", "mknod", "mknodat",
+  "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+]);
+const OPENS = new Set(["open", "openat", "openat2"]);
+const WRITE_FLAGS = /\b(O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND|O_TMPFILE)\b/;
+
+export interface TraceSummary {
+  /** Trace files found (one per helper invocation). */
+  readonly files: string[];
+  /** Every traced syscall line, pid-prefixed. */
+  readonly lines: string[];
+  /** Lines that created, changed, renamed or removed a file, or opened one for writing. */
+  readonly writes: string[];
+  /** Paths the helper opened (read-only), for a report. */
+  readonly opened: string[];
+}
+
+/** Reads the strace output files written for prefix `prefix` (one `prefix.<pid>` per helper run). */
+export function readTraces(prefix: string): TraceSummary {
+  const dir = dirname(prefix);
+  const stem = `${basename(prefix)}.`;
+  const files = readdirSync(dir)
+    .filter((name) => name.startsWith(stem))
+    .map((name) => join(dir, name))
+    .sort();
+  const lines: string[] = [];
+  for (const file of files) lines.push(...readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== ""));
+  const writes: string[] = [];
+  const opened = new Set<string>();
+  for (const line of lines) {
+    const match = /^(?:\[pid\s+)?\d*\]?\s*([a-z0-9_]+)\((.*)$/.exec(line.replace(/^\d+\s+/, ""));
+    if (!match) continue;
+    const [, syscall = "", rest = ""] = match;
+    if (MUTATING.has(syscall)) writes.push(line);
+    else if (OPENS.has(syscall)) {
+      if (WRITE_FLAGS.test(rest)) writes.push(line);
+      const path = /"((?:[^"\\]|\\.)*)"/.exec(rest)?.[1];
+      if (path !== undefined) opened.add(path);
+    }
+  }
+  return { files, lines, writes, opened: [...opened].sort() };
+}
