@@ -2,6 +2,7 @@
 // with the AWS SDK split into a chunk that is only read when an ECR get needs it.
 import { build } from "esbuild";
 import { readFile, rm } from "node:fs/promises";
+import { builtinImportsAsRequire } from "./builtin-imports.mjs";
 
 const root = new URL("..", import.meta.url);
 const { version } = JSON.parse(await readFile(new URL("package.json", root), "utf8"));
@@ -21,5 +22,6 @@ await build({
   define: { PACKAGE_VERSION: JSON.stringify(version) },
   // Bundled CommonJS dependencies (the AWS SDK) call require(); give ESM chunks one.
   banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
+  plugins: [builtinImportsAsRequire],
   logLevel: "warning",
 });

@@ -1,0 +1,95 @@
+// Start-up benchmark: median wall time of whole processes, compared with a bare start of the pinned
+// Node 24 that the executables embed. Usage: node bench/bench.mjs (after node build/sea.mjs and,
+// for the npm row, node build/bundle.mjs). BENCH_RUNS overrides the 30 timed runs per row.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { runtime } from "../build/sea.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const WARMUP = 3;
+const TIMEOUT_MS = 10_000;
+const exe = join(root, "out/linux-x64/docker-credential-codespaces");
+const dist = join(root, "dist/main.js");
+const work = join(root, ".cache/bench");
+const home = join(work, "home"); // empty: no ~/.aws or ~/.docker of the person running the bench
+mkdirSync(home, { recursive: true });
+
+const GH = "ghcr.io";
+const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+const KEY = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
+const baseEnv = { PATH: "/usr/bin:/bin", HOME: home, AWS_EC2_METADATA_DISABLED: "true" };
+const staticEnv = { ...baseEnv, GH_CONTAINER_REGISTRY_SERVER: GH, GH_CONTAINER_REGISTRY_USER: "u", GH_CONTAINER_REGISTRY_PASSWORD: "p" };
+
+/** One run: resolves with its wall time in ms; rejects on a time-out or an unexpected exit code. */
+function once({ cmd, args, env, input, code = 0 }) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"], timeout: TIMEOUT_MS, killSignal: "SIGKILL" });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (status === code) resolve(ms);
+      else reject(new Error(`${cmd} ${args.join(" ")}: exit ${status ?? signal}, expected ${code}\n${output}`));
+    });
+    child.stdin.end(input ?? "");
+  });
+}
+
+// Rows take turns, one run each per round, so that a change in the machine's load (2 cores, shared)
+// weighs on every row alike instead of on whichever row happened to run at that moment.
+async function medians(rows) {
+  for (let i = 0; i < WARMUP; i++) for (const row of rows) await once(row);
+  const times = rows.map(() => []);
+  for (let i = 0; i < RUNS; i++) for (const [r, row] of rows.entries()) times[r].push(await once(row));
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+}
+
+async function startFakeEcr() {
+  const outfile = join(work, "fake-ecr.mjs");
+  await build({ entryPoints: [join(root, "test/support/fake-ecr.ts")], bundle: true, platform: "node", format: "esm", packages: "external", outfile, logLevel: "warning" });
+  const { startFakeEcr: start } = await import(outfile);
+  return start({ keys: [KEY] });
+}
+
+function onPath(name) {
+  return spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim() || undefined;
+}
+
+const node24 = runtime("x64");
+const fake = await startFakeEcr();
+try {
+  const ecrEnv = { ...baseEnv, AWS_ENDPOINT_URL_ECR: fake.url, ECR_CONTAINER_REGISTRY_SERVER: ECR, ECR_CONTAINER_REGISTRY_USER: KEY.accessKeyId, ECR_CONTAINER_REGISTRY_PASSWORD: KEY.secretAccessKey };
+  const cli = (cmd, pre) => [
+    { name: `${pre} get (static)`, cmd: [...cmd, "get"], env: staticEnv, input: GH, target: 1.2 },
+    { name: `${pre} get (not found)`, cmd: [...cmd, "get"], env: staticEnv, input: "nowhere.example", code: 1 },
+    { name: `${pre} list`, cmd: [...cmd, "list"], env: staticEnv },
+    { name: `${pre} get (ECR, minted)`, cmd: [...cmd, "get"], env: ecrEnv, input: ECR, target: 2.5 },
+  ];
+  const rows = [{ name: "bare node 24 -e 0", cmd: [node24, "-e", "0"], env: baseEnv }];
+  if (existsSync(exe)) rows.push(...cli([exe], "executable"));
+  else console.log(`(no ${exe}: run node build/sea.mjs)`);
+  if (existsSync(dist)) {
+    rows.push({ name: `bare system node ${process.version} -e 0`, cmd: [process.execPath, "-e", "0"], env: baseEnv });
+    rows.push(...cli([process.execPath, dist], `node ${process.version} dist/main.js`));
+  } else console.log(`(no ${dist}: run node build/bundle.mjs)`);
+  const ecrLogin = onPath("docker-credential-ecr-login");
+  if (ecrLogin) rows.push({ name: "docker-credential-ecr-login version", cmd: [ecrLogin, "version"], env: baseEnv });
+  else console.log("(docker-credential-ecr-login not installed: apt-get install amazon-ecr-credential-helper)");
+
+  console.log(`median of ${RUNS} runs after ${WARMUP} warm-up runs; ratio = median / bare node 24`);
+  const ms = await medians(rows.map((row) => ({ cmd: row.cmd[0], args: row.cmd.slice(1), env: row.env, input: row.input, code: row.code })));
+  for (const [r, row] of rows.entries()) {
+    const ratio = ms[r] / ms[0];
+    const verdict = row.target && row.cmd[0] === exe ? `  target ≤ ${row.target}×: ${ratio <= row.target ? "met" : "MISSED"}` : "";
+    console.log(`${row.name.padEnd(48)} ${ms[r].toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}×${verdict}`);
+  }
+} finally {
+  await fake.close();
+}

@@ -1,0 +1,175 @@
+// Builds the single executables: out/linux-{x64,arm64}/docker-credential-codespaces and out/SHA256SUMS.
+// Usage: node build/sea.mjs
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { builtinImportsAsRequire } from "./builtin-imports.mjs";
+
+const require = createRequire(import.meta.url);
+
+// Pinned runtime: official binaries republished on npm as node-linux-<arch>. The integrity is the
+// registry's own (`npm view node-linux-<arch>@VERSION dist.integrity`); a tarball that differs is refused.
+const NODE_VERSION = "24.21.0";
+const TARGETS = [
+  {
+    arch: "x64",
+    integrity: "sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==",
+    // V8 code cache is produced by the x64 runtime that generates the blob, so only x64 gets it.
+    codeCache: true,
+  },
+  {
+    arch: "arm64",
+    integrity: "sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==",
+    codeCache: false,
+  },
+];
+const NAME = "docker-credential-codespaces";
+const FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+const MINT_ASSET = "mint.js";
+const MINT_CACHE_ASSET = "mint.cache";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const cache = join(root, ".cache");
+const work = join(cache, "sea");
+const out = join(root, "out");
+
+/** Path of the cached Node binary for `arch`, fetched with `npm pack` (never installed) on first use. */
+export function runtime(arch) {
+  const dir = join(cache, `node-v${NODE_VERSION}-linux-${arch}`);
+  const bin = join(dir, "node");
+  if (existsSync(bin)) return bin;
+  const target = TARGETS.find((t) => t.arch === arch);
+  if (!target) throw new Error(`unknown arch ${arch}`);
+  mkdirSync(cache, { recursive: true });
+  const tmp = mkdtempSync(join(cache, "fetch-"));
+  try {
+    const spec = `node-linux-${arch}@${NODE_VERSION}`;
+    const [packed] = JSON.parse(quiet("npm", ["pack", spec, "--json", "--pack-destination", tmp], { cwd: tmp }));
+    if (packed.integrity !== target.integrity) throw new Error(`${spec}: integrity ${packed.integrity} is not the pinned one`);
+    execFileSync("tar", ["-xzf", join(tmp, packed.filename), "-C", tmp, "package/bin/node"]);
+    mkdirSync(dir, { recursive: true });
+    renameSync(join(tmp, "package/bin/node"), bin);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return bin;
+}
+
+const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const common = { bundle: true, platform: "node", format: "cjs", target: "node24", minify: true, mainFields: ["module", "main"], legalComments: "none", define: { PACKAGE_VERSION: JSON.stringify(version) }, logLevel: "silent", write: false };
+
+/** Runs a tool whose chatter (postject's ELF library warns about note names) matters only if it fails. */
+function quiet(cmd, args, options = {}) {
+  try {
+    return execFileSync(cmd, args, { ...options, stdio: "pipe", encoding: "utf8" });
+  } catch (error) {
+    process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
+    throw error;
+  }
+}
+
+/** esbuild output text; any warning (e.g. import.meta in CJS) fails the build. */
+async function bundle(options) {
+  const result = await esbuild.build({ ...common, ...options, plugins: [...(options.plugins ?? []), builtinImportsAsRequire] });
+  if (result.warnings.length) {
+    const text = await esbuild.formatMessages(result.warnings, { kind: "warning" });
+    throw new Error(`esbuild warnings:\n${text.join("\n")}`);
+  }
+  const text = result.outputFiles[0].text;
+  if (/\bimport\(/.test(text)) throw new Error(`${options.entryPoints}: a dynamic import() is left, which cannot run in the executable`);
+  return text;
+}
+
+// In the executable `import("./ecr/mint.js")` becomes this module: it evaluates the mint bundle kept as
+// an asset, so the AWS SDK is neither parsed nor compiled unless an ECR login is asked for. `require`
+// here is the SEA's own (built-ins only). The asset gets the main bundle's errors module instead of a
+// copy of its own, so `instanceof HelperError` holds across the two bundles.
+const ERRORS_MODULE = "codespaces:errors";
+const MINT_LOADER = `
+const sea = require("node:sea");
+const vm = require("node:vm");
+const errors = require("./errors.ts");
+let cachedData;
+try { cachedData = Buffer.from(sea.getAsset(${JSON.stringify(MINT_CACHE_ASSET)})); } catch {}
+const script = new vm.Script(sea.getAsset(${JSON.stringify(MINT_ASSET)}, "utf8"), { filename: ${JSON.stringify(MINT_ASSET)}, cachedData });
+const mod = { exports: {} };
+script.runInThisContext()(mod.exports, (id) => (id === ${JSON.stringify(ERRORS_MODULE)} ? errors : require(id)), mod);
+module.exports = mod.exports;
+`;
+
+const mintAsAsset = {
+  name: "mint-as-sea-asset",
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)ecr\/mint\.js$/ }, () => ({ path: "mint", namespace: "sea-asset" }));
+    build.onLoad({ filter: /.*/, namespace: "sea-asset" }, () => ({ contents: MINT_LOADER, loader: "js", resolveDir: join(root, "src") }));
+  },
+};
+
+// The mint asset's side of the shared errors module (see MINT_LOADER).
+const errorsFromMain = {
+  name: "errors-from-main",
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)errors\.js$/ }, () => ({ path: ERRORS_MODULE, external: true }));
+  },
+};
+
+async function main() {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true }); // never leave a stale executable beside a failed build
+  mkdirSync(work, { recursive: true });
+  const node = runtime("x64"); // generates every blob: it must run here
+  for (const { arch } of TARGETS) runtime(arch);
+  const cleanEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+
+  const mainJs = join(work, "main.js");
+  writeFileSync(mainJs, await bundle({ entryPoints: [join(root, "src/main.ts")], plugins: [mintAsAsset] }));
+  const mintJs = join(work, MINT_ASSET);
+  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [errorsFromMain] });
+  // A CommonJS wrapper of our own, so the asset is a function taking (exports, require, module).
+  writeFileSync(mintJs, `(function(exports,require,module){${mint}\n})`);
+  const mintCache = join(work, MINT_CACHE_ASSET);
+  // The warm-up (build/sea-warmup.ts) mints once with the asset so the cache covers a real mint.
+  const warmup = join(work, "warmup.cjs");
+  writeFileSync(warmup, await bundle({ entryPoints: [join(root, "build/sea-warmup.ts")], minify: false }));
+  execFileSync(node, [warmup, mintJs, mintCache, ERRORS_MODULE], { cwd: work, env: { ...cleanEnv, HOME: work }, stdio: "inherit" });
+  rmSync(warmup);
+
+  mkdirSync(out, { recursive: true });
+  const sums = [];
+  for (const { arch, codeCache } of TARGETS) {
+    // Paths relative to `work` (the cwd below): the main path is stored in the blob, so no build
+    // directory leaks into the executable.
+    const blob = `${arch}.blob`;
+    const config = `${arch}.sea.json`;
+    const assets = { [MINT_ASSET]: MINT_ASSET };
+    if (codeCache) assets[MINT_CACHE_ASSET] = MINT_CACHE_ASSET;
+    const seaConfig = {
+      main: "main.js",
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useSnapshot: false,
+      useCodeCache: codeCache,
+      execArgv: [],
+      execArgvExtension: "none", // NODE_OPTIONS and --node-options are ignored by the executable
+      assets,
+    };
+    writeFileSync(join(work, config), JSON.stringify(seaConfig, null, 2));
+    quiet(node, ["--experimental-sea-config", config], { cwd: work, env: cleanEnv });
+
+    const exe = join(out, `linux-${arch}`, NAME);
+    mkdirSync(dirname(exe), { recursive: true });
+    copyFileSync(runtime(arch), exe);
+    chmodSync(exe, 0o755);
+    quiet(process.execPath, [require.resolve("postject/dist/cli.js"), exe, "NODE_SEA_BLOB", join(work, blob), "--sentinel-fuse", FUSE]);
+    const digest = createHash("sha256").update(readFileSync(exe)).digest("hex");
+    sums.push(`${digest}  ${relative(out, exe)}`);
+    console.log(`${relative(root, exe)}  ${digest}`);
+  }
+  writeFileSync(join(out, "SHA256SUMS"), `${sums.join("\n")}\n`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
