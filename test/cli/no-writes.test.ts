@@ -16,7 +16,7 @@ const hasStrace = (() => {
     return false;
   }
 })();
-if (!hasStrace && process.env["CI"]) throw new Error("strace is missing: the test command installs it (test/e2e/setup/install-deps.sh)");
+if (!hasStrace && process.env["CI"]) throw new Error("strace is missing: the test command installs it (test/setup/install-deps.sh)");
 
 const FILE_CALLS = "open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,link,linkat,symlink,symlinkat,truncate";
 const KEY = { accessKeyId: "AKIAFAKEKEY000000009", secretAccessKey: "fake-secret-nine/DDDDDDDDDDDDDDDDDDDDDDDDDDDD" };

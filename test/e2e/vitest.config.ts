@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // The real-client suite: `vitest run --config test/e2e/vitest.config.ts`
-// after `bash test/e2e/setup/install-deps.sh` (root). One dockerd and its
+// after `bash test/setup/install-deps.sh` (root). One dockerd and its
 // registries per file; files run one at a time (2 cores, daemons are heavy).
 export default defineConfig({
   root: fileURLToPath(new URL("../..", import.meta.url)),

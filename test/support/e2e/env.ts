@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 /** The repository root (with a trailing slash), computed from this file's place. */
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
-/** The programs the suite drives; test/e2e/setup/install-deps.sh installs them. */
+/** The programs the suite drives; test/setup/install-deps.sh installs them. */
 const REQUIRED = ["dockerd", "containerd", "runc", "docker-registry", "skopeo", "htpasswd", "openssl", "strace", "unshare", "nsenter", "ip", "mount"];
 
 /** Finds an executable on PATH (plus the sbin directories root has). */
@@ -28,7 +28,7 @@ export function which(name: string): string | undefined {
 /** Resolves a required program or throws naming the setup script. */
 export function requireProgram(name: string): string {
   const found = which(name);
-  if (found === undefined) throw new Error(`e2e: ${name} not found; run test/e2e/setup/install-deps.sh (as root)`);
+  if (found === undefined) throw new Error(`e2e: ${name} not found; run test/setup/install-deps.sh (as root)`);
   return found;
 }
 
@@ -45,8 +45,8 @@ export function missingPrerequisites(): string | undefined {
   if (process.getuid?.() !== 0) return "the e2e suite needs root (dockerd, unshare --mount, port 443)";
   const missing = REQUIRED.filter((name) => which(name) === undefined);
   if (which("docker") === undefined && !process.env["E2E_DOCKER_CLI"]) missing.push("docker");
-  if (missing.length > 0) return `missing ${missing.join(", ")}: run test/e2e/setup/install-deps.sh`;
-  if (!existsSync("/etc/docker")) return "/etc/docker is missing (dockerd's mount point): run test/e2e/setup/install-deps.sh";
+  if (missing.length > 0) return `missing ${missing.join(", ")}: run test/setup/install-deps.sh`;
+  if (!existsSync("/etc/docker")) return "/etc/docker is missing (dockerd's mount point): run test/setup/install-deps.sh";
   return undefined;
 }
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs what the end-to-end suite (test/e2e) drives for real: a Docker
-# engine with its own containerd, the CNCF distribution registry, skopeo,
-# htpasswd (bcrypt), openssl, strace, util-linux's unshare/nsenter and ip. Idempotent: it
-# asks apt for nothing when every command is already there. Non-interactive;
-# needs root (as CI and the developers' machines are).
+# Installs what the suites drive for real: a Docker engine with its own
+# containerd, the CNCF distribution registry, skopeo, htpasswd (bcrypt),
+# openssl, strace, util-linux's unshare/nsenter and ip (test/e2e, test/cli),
+# and qemu-user with an arm64 libc to run the arm64 executable (test/sea).
+# Idempotent: it asks apt for nothing when everything is already there.
+# Non-interactive; needs root (as CI and the developers' machines are).
 set -euo pipefail
 
 # command → Debian package that provides it
@@ -19,6 +20,7 @@ declare -A wanted=(
   [unshare]=util-linux
   [nsenter]=util-linux
   [ip]=iproute2
+  [qemu-aarch64]=qemu-user
 )
 
 missing=()
@@ -27,6 +29,11 @@ for cmd in "${!wanted[@]}"; do
     missing+=("${wanted[$cmd]}")
   fi
 done
+
+# The arm64 executable's loader and C++ runtime, for qemu-aarch64.
+if [ ! -e /lib/ld-linux-aarch64.so.1 ] || [ ! -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ]; then
+  missing+=(libc6:arm64 libstdc++6:arm64)
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -45,6 +52,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
     policy_added=1
   fi
   trap 'if [ "$policy_added" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi' EXIT
+  if [[ " ${packages[*]} " == *":arm64 "* ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    dpkg --add-architecture arm64
+    apt-get update -q </dev/null
+  fi
   apt_opts=(-y -q --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
   if ! apt-get install "${apt_opts[@]}" "${packages[@]}" </dev/null; then
     apt-get update -q </dev/null
