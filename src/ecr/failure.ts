@@ -1,0 +1,142 @@
+/**
+ * Turning whatever the AWS SDK throws into one line that says what went wrong
+ * and what to do, with no secret in it.
+ */
+import type { EcrHost } from "./host.js";
+import type { MintLimits, MintRequest } from "./mint.js";
+
+/** The overall time bound ran out. */
+export class Deadline extends Error {}
+
+/** Facts the error messages need. */
+export class Context {
+  readonly host: string;
+  requestUrl: string | undefined;
+  constructor(
+    private readonly req: MintRequest,
+    /** The endpoint override in force, if any. */
+    readonly endpoint: string | undefined,
+  ) {
+    this.host = req.registry ?? (req.host.kind === "public" ? "public.ecr.aws" : hostName(req.host));
+  }
+  url(): string {
+    return this.requestUrl ?? withoutUserInfo(this.endpoint) ?? `the ${this.api()} API`;
+  }
+  api(): string {
+    return this.req.host.kind === "public" ? "ECR Public" : "ECR";
+  }
+  /** The variable a part of the keys came from, or a generic phrase. */
+  variable(part: "USER" | "PASSWORD" | "SESSION_TOKEN"): string {
+    const { source, keys } = this.req;
+    if (keys === undefined) {
+      const profile = this.req.env["AWS_PROFILE"];
+      return `the AWS credentials found by the default chain${profile ? ` (profile ${profile})` : ""}`;
+    }
+    if (source?.endsWith("*")) return source.slice(0, -1) + part;
+    return source ? `the AWS keys from ${source}` : "the configured AWS keys";
+  }
+  permissions(): string {
+    return this.req.host.kind === "public"
+      ? "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken"
+      : "ecr:GetAuthorizationToken";
+  }
+  /** Strips anything secret the message could contain, and makes it one line. */
+  clean(text: string): string {
+    let out = text;
+    const k = this.req.keys;
+    for (const s of [k?.secretAccessKey, k?.sessionToken]) if (s) out = out.split(s).join("<redacted>");
+    return out.replace(/\s+/g, " ").trim();
+  }
+}
+
+function withoutUserInfo(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.href;
+  } catch {
+    return "the configured AWS_ENDPOINT_URL";
+  }
+}
+
+function hostName(h: Extract<EcrHost, { kind: "private" }>): string {
+  return `${h.account}.dkr${h.dualStack ? "-" : "."}ecr${h.fips ? "-fips" : ""}.${h.region}.${h.domain}`;
+}
+
+/** The API answered 2xx with a body that is not a token. */
+export class Malformed extends Error {}
+
+export const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+const UNKNOWN_KEY = new Set(["UnrecognizedClientException", "InvalidClientTokenId"]);
+const BAD_SIGNATURE = new Set(["InvalidSignatureException", "SignatureDoesNotMatch"]);
+const DENIED = new Set(["AccessDeniedException", "AccessDenied"]);
+const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken"]);
+const SKEW = new Set(["RequestExpired", "RequestTimeTooSkewed", "InvalidSignatureException:expired"]);
+const THROTTLED = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"]);
+const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EPROTO", "ERR_INVALID_URL", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]);
+
+/** One line saying what went wrong and what to do; never a secret. */
+export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: AbortSignal): string {
+  const e = (typeof err === "object" && err !== null ? err : {}) as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
+  const name = e.name ?? "Error";
+  const code = e.code ?? (e as { cause?: { code?: string } }).cause?.code;
+  const status = e.$metadata?.httpStatusCode;
+  const message = ctx.clean(e.message ?? "");
+  const h = ctx.host;
+  const tag = `(${name}${status ? `, HTTP ${status}` : ""})`;
+
+  if (signal.aborted || err instanceof Deadline) {
+    return `${h}: no answer from ${ctx.url()} within ${seconds(limits.totalMs)}; check network access to AWS and try again`;
+  }
+  if (err instanceof Malformed || (status !== undefined && status < 300)) {
+    return `${h}: malformed response from ${ctx.url()}: GetAuthorizationToken did not return an authorization token`;
+  }
+  if (UNKNOWN_KEY.has(name)) {
+    return `${h}: AWS rejected the access key id in ${ctx.variable("USER")} ${tag}; check that it is correct and the key is still active`;
+  }
+  if (SKEW.has(name) || (BAD_SIGNATURE.has(name) && /expired|clock/i.test(message))) {
+    return `${h}: AWS rejected the request time ${tag}; the system clock is probably wrong`;
+  }
+  if (BAD_SIGNATURE.has(name)) {
+    return `${h}: AWS rejected the signature ${tag}: the secret key in ${ctx.variable("PASSWORD")} does not match its access key id`;
+  }
+  if (EXPIRED.has(name)) {
+    return `${h}: the session token in ${ctx.variable("SESSION_TOKEN")} has expired ${tag}; refresh the temporary AWS credentials`;
+  }
+  if (DENIED.has(name) || status === 403) {
+    const who = /arn:aws[a-z-]*:(?:iam|sts)::\d{12}:[\w+=,.@/-]+/.exec(message)?.[0];
+    return `${h}: AWS denied ${who ?? "the identity"} permission to mint a registry token ${tag}; grant it ${ctx.permissions()}`;
+  }
+  if (THROTTLED.has(name) || status === 429) {
+    return `${h}: AWS kept throttling GetAuthorizationToken at ${ctx.url()} after ${limits.maxAttempts} attempts ${tag}; try again shortly`;
+  }
+  if (name === "TimeoutError" || code === "ETIMEDOUT") {
+    return `${h}: ${ctx.url()} did not answer in time ${tag}; check network access to AWS`;
+  }
+  if (code !== undefined && NETWORK.has(code)) {
+    return `${h}: could not reach ${ctx.url()} (${code}); check network access to AWS or AWS_ENDPOINT_URL*`;
+  }
+  if (/custom endpoint/i.test(message)) {
+    return `${h}: a custom ECR endpoint is configured (endpoint_url or AWS_ENDPOINT_URL*) but cannot be combined with this FIPS/dual-stack registry: ${redact(message)}`;
+  }
+  if (name === "SyntaxError" || /deserializ|parse|JSON/i.test(message)) {
+    return `${h}: malformed response from ${ctx.url()} ${tag}`;
+  }
+  if (status !== undefined && status >= 500) {
+    return `${h}: the ${ctx.api()} API at ${ctx.url()} failed ${tag}; try again later`;
+  }
+  return `${h}: GetAuthorizationToken at ${ctx.url()} failed ${tag}${message ? `: ${redact(message).slice(0, 200)}` : ""}`;
+}
+
+/** Access key ids and long base64 runs (secrets, tokens) out of free text. */
+export function redact(text: string): string {
+  return text.replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b/g, "<key id>").replace(/[A-Za-z0-9/+=]{40,}/g, "<redacted>");
+}
