@@ -12,5 +12,6 @@ export default defineConfig({
     // The CLI suites run the bundled helper, so bundle once before any test.
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 20_000,
+    reporters: ["default", "./test/support/summary-reporter.ts"],
   },
 });
