@@ -1,29 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  assertPrerequisites,
-  HOOK_TIMEOUT_MS,
-  TEST_TIMEOUT_MS,
-  createHelperBin,
-  dockerClient,
-  plaintextAuth,
-  run,
-  seedImage,
-  startDockerd,
-  startRegistry,
-  type DockerClient,
-  type Dockerd,
-  type HelperBin,
-  type Registry,
-} from "../support/e2e/index.js";
+import { describe, expect, it } from "vitest";
+import { ALICE, plaintextAuth, registryTriple, run, TEST_TIMEOUT_MS, useE2e, type DockerClient, type Registry } from "../support/e2e/index.js";
 
 // Scenario 7: `docker-credential-codespaces configure` turns a config.json
 // that Codespaces filled with plaintext `auths` into one that routes those
 // registries to the helper, keeping every other setting; then real clients
 // pull through it.
-
-const ALICE = { user: "alice", password: "alice-Pa55word-e2e" };
 
 interface DockerConfigJson {
   auths?: Record<string, { auth?: string }>;
@@ -32,43 +15,21 @@ interface DockerConfigJson {
 }
 
 describe("configure, then pull through the result", { timeout: TEST_TIMEOUT_MS }, () => {
-  let dockerd: Dockerd;
-  let helper: HelperBin;
   let registry: Registry;
-  const clients: DockerClient[] = [];
   const ref = () => `${registry.host}/private/configured:latest`;
-  const tripleEnv = () => ({
-    ACME_CONTAINER_REGISTRY_SERVER: registry.host,
-    ACME_CONTAINER_REGISTRY_USER: ALICE.user,
-    ACME_CONTAINER_REGISTRY_PASSWORD: ALICE.password,
+  const tripleEnv = () => registryTriple("ACME", registry.host, ALICE);
+  const e2e = useE2e({
+    setup: async () => {
+      registry = await e2e.startRegistry({ users: { [ALICE.user]: ALICE.password } });
+      await e2e.seedImage(ref(), ALICE);
+    },
   });
-  const newClient = (name: string): DockerClient => {
-    const client = dockerClient(dockerd, helper, name);
-    clients.push(client);
-    return client;
-  };
   /** Runs the helper's configure as a user would: the wrapper on PATH, the client's env. */
   const configure = (client: DockerClient, args: readonly string[] = []) =>
-    run(helper.wrapper, ["configure", ...args], { env: client.env(tripleEnv()), timeoutMs: 30_000 });
-
-  beforeAll(async () => {
-    assertPrerequisites();
-    helper = createHelperBin();
-    dockerd = await startDockerd();
-    registry = await startRegistry({ users: { [ALICE.user]: ALICE.password } });
-    await seedImage(dockerd, ref(), ALICE);
-  }, HOOK_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const client of clients) client.cleanup();
-    const results = await Promise.allSettled([dockerd?.stop(), registry?.stop()]);
-    helper?.remove();
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length > 0) throw new Error(failed.map((r) => String(r.reason)).join("\n"));
-  }, HOOK_TIMEOUT_MS);
+    run(e2e.helper.wrapper, ["configure", ...args], { env: client.env(tripleEnv()), timeoutMs: 30_000 });
 
   it("7: configure rewrites config.json (keeping other settings) and docker pull works through it", async () => {
-    const client = newClient("s7");
+    const client = e2e.newClient("s7");
     const other = { auth: plaintextAuth("someone", "elsewhere").auth };
     client.writeConfig({
       auths: { [registry.host]: plaintextAuth(ALICE.user, ALICE.password), "other.example:5000": other },
@@ -108,7 +69,7 @@ describe("configure, then pull through the result", { timeout: TEST_TIMEOUT_MS }
   });
 
   it("7: configure --containers-auth=PATH routes skopeo too", async () => {
-    const client = newClient("s7-skopeo");
+    const client = e2e.newClient("s7-skopeo");
     client.writeConfig({});
     const authFile = join(client.home, "containers-auth.json");
     writeFileSync(authFile, JSON.stringify({ auths: { [registry.host]: plaintextAuth(ALICE.user, ALICE.password) } }));

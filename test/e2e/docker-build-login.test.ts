@@ -1,60 +1,22 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  assertPrerequisites,
-  HOOK_TIMEOUT_MS,
-  TEST_TIMEOUT_MS,
-  createHelperBin,
-  dockerClient,
-  HELPER_LOG_VAR,
-  readHelperLog,
-  registryTriple,
-  seedImage,
-  startDockerd,
-  startRegistry,
-  type DockerClient,
-  type Dockerd,
-  type HelperBin,
-  type Registry,
-} from "../support/e2e/index.js";
+import { describe, expect, it } from "vitest";
+import { ALICE, BOB, HELPER_LOG_VAR, readHelperLog, registryTriple, TEST_TIMEOUT_MS, useE2e, type Registry } from "../support/e2e/index.js";
 
 // Scenarios 3 and 4: credsStore with the classic builder (list, then get for
 // each listed registry), and docker login / logout against the helper.
 
-const ALICE = { user: "alice", password: "alice-Pa55word-e2e" };
-const BOB = { user: "bob", password: "bob-Pa55word-e2e" };
-
-
 describe("docker build and docker login through the helper", { timeout: TEST_TIMEOUT_MS }, () => {
-  let dockerd: Dockerd;
-  let helper: HelperBin;
   let registryA: Registry;
   let registryB: Registry;
-  const clients: DockerClient[] = [];
-  const newClient = (name: string): DockerClient => {
-    const client = dockerClient(dockerd, helper, name);
-    clients.push(client);
-    return client;
-  };
   const refA = () => `${registryA.host}/private/base:latest`;
-
-  beforeAll(async () => {
-    assertPrerequisites();
-    helper = createHelperBin();
-    dockerd = await startDockerd();
-    registryA = await startRegistry({ users: { [ALICE.user]: ALICE.password } });
-    registryB = await startRegistry({ users: { [BOB.user]: BOB.password } });
-    await seedImage(dockerd, refA(), ALICE);
-  }, HOOK_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const client of clients) client.cleanup();
-    const results = await Promise.allSettled([dockerd?.stop(), registryA?.stop(), registryB?.stop()]);
-    helper?.remove();
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length > 0) throw new Error(failed.map((r) => String(r.reason)).join("\n"));
-  }, HOOK_TIMEOUT_MS);
+  const e2e = useE2e({
+    setup: async () => {
+      registryA = await e2e.startRegistry({ users: { [ALICE.user]: ALICE.password } });
+      registryB = await e2e.startRegistry({ users: { [BOB.user]: BOB.password } });
+      await e2e.seedImage(refA(), ALICE);
+    },
+  });
 
   function writeBuildContext(dir: string, from: string): string {
     const context = join(dir, "context");
@@ -64,7 +26,7 @@ describe("docker build and docker login through the helper", { timeout: TEST_TIM
   }
 
   it("3: credsStore serves docker pull", async () => {
-    const client = newClient("s3-pull");
+    const client = e2e.newClient("s3-pull");
     client.writeConfig({ credsStore: "codespaces" });
     const log = join(client.home, "helper.log");
     const pulled = await client.docker(["pull", refA()], { env: { ...registryTriple("ACME", registryA.host, ALICE), [HELPER_LOG_VAR]: log } });
@@ -76,7 +38,7 @@ describe("docker build and docker login through the helper", { timeout: TEST_TIM
   });
 
   it("3: classic builder (DOCKER_BUILDKIT=0) builds FROM the private image: list, then get", async () => {
-    const client = newClient("s3-build");
+    const client = e2e.newClient("s3-build");
     client.writeConfig({ credsStore: "codespaces" });
     await client.removeImage(refA());
     const log = join(client.home, "helper.log");
@@ -100,7 +62,7 @@ describe("docker build and docker login through the helper", { timeout: TEST_TIM
   });
 
   it("3: classic builder without the triple: list is empty and the FROM pull is refused", async () => {
-    const client = newClient("s3-build-none");
+    const client = e2e.newClient("s3-build-none");
     client.writeConfig({ credsStore: "codespaces" });
     await client.removeImage(refA());
     const log = join(client.home, "helper.log");
@@ -115,7 +77,7 @@ describe("docker build and docker login through the helper", { timeout: TEST_TIM
   });
 
   it("4: docker login without -u/-p calls get, then store; logout calls erase; both succeed", async () => {
-    const client = newClient("s4");
+    const client = e2e.newClient("s4");
     client.writeConfig({ credHelpers: { [registryA.host]: "codespaces" } });
     const log = join(client.home, "helper.log");
     const env = { ...registryTriple("ACME", registryA.host, ALICE), [HELPER_LOG_VAR]: log };
@@ -140,7 +102,7 @@ describe("docker build and docker login through the helper", { timeout: TEST_TIM
   });
 
   it("4: docker login -u --password-stdin for a managed registry goes straight to store", async () => {
-    const client = newClient("s4-stdin");
+    const client = e2e.newClient("s4-stdin");
     client.writeConfig({ credHelpers: { [registryA.host]: "codespaces" } });
     const log = join(client.home, "helper.log");
     const login = await client.docker(["login", "--username", ALICE.user, "--password-stdin", registryA.host], {
@@ -153,7 +115,7 @@ describe("docker build and docker login through the helper", { timeout: TEST_TIM
   });
 
   it("4: docker login without -u/-p and without a triple: get says not found, then no interactive login", async () => {
-    const client = newClient("s4-none");
+    const client = e2e.newClient("s4-none");
     client.writeConfig({ credHelpers: { [registryB.host]: "codespaces" } });
     const log = join(client.home, "helper.log");
     const login = await client.docker(["login", registryB.host], { env: { [HELPER_LOG_VAR]: log } });
@@ -163,7 +125,7 @@ describe("docker build and docker login through the helper", { timeout: TEST_TIM
   });
 
   it("4: docker login to a registry no triple manages fails, because the helper stores nothing", async () => {
-    const client = newClient("s4-unmanaged");
+    const client = e2e.newClient("s4-unmanaged");
     client.writeConfig({ credHelpers: { [registryB.host]: "codespaces" } });
     const login = await client.docker(["login", "--username", BOB.user, "--password-stdin", registryB.host], {
       env: registryTriple("ACME", registryA.host, ALICE),

@@ -1,27 +1,7 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startFakeEcr, type FakeEcr } from "../support/fake-ecr.js";
-import {
-  assertPrerequisites,
-  HOOK_TIMEOUT_MS,
-  TEST_TIMEOUT_MS,
-  createHelperBin,
-  dockerClient,
-  HELPER_LOG_VAR,
-  issueServerCert,
-  makeTempDir,
-  makeTestCa,
-  readHelperLog,
-  removeDir,
-  run,
-  seedImage,
-  startDockerd,
-  startRegistry,
-  type DockerClient,
-  type Dockerd,
-  type HelperBin,
-  type Registry,
-} from "../support/e2e/index.js";
+import { HELPER_LOG_VAR, issueServerCert, makeTestCa, readHelperLog, run, TEST_TIMEOUT_MS, useE2e } from "../support/e2e/index.js";
 
 // Scenario 6: an ECR registry end to end. The registry host must be a real
 // ECR name on port 443 (with a port it would not be an ECR host for the
@@ -47,12 +27,7 @@ const REGISTRY_PASSWORD = "ecr-minted-Pa55word-e2e";
 const KEY = { accessKeyId: "AKIAE2ETESTKEY000001", secretAccessKey: "e2e/Secret+Access/Key0000000000000000001" };
 
 describe("ECR end to end", { timeout: TEST_TIMEOUT_MS }, () => {
-  let tlsDir: string;
-  let dockerd: Dockerd;
-  let helper: HelperBin;
-  let registry: Registry;
   let fakeEcr: FakeEcr;
-  const clients: DockerClient[] = [];
   const ref = `${ECR_HOST}/e2e/app:latest`;
 
   const ecrEnv = (secretAccessKey: string, log?: string): Record<string, string> => ({
@@ -63,44 +38,33 @@ describe("ECR end to end", { timeout: TEST_TIMEOUT_MS }, () => {
     AWS_EC2_METADATA_DISABLED: "true",
     ...(log ? { [HELPER_LOG_VAR]: log } : {}),
   });
-  const newClient = (name: string): DockerClient => {
-    const client = dockerClient(dockerd, helper, name);
-    clients.push(client);
+  const e2e = useE2e({
+    dockerd: {
+      privateNetwork: [REGISTRY_ADDRESS],
+      hosts: { [ECR_HOST]: REGISTRY_ADDRESS, [UNCOVERED_HOST]: REGISTRY_ADDRESS },
+    },
+    setup: async () => {
+      const ca = await makeTestCa(e2e.tempDir("tls"));
+      const cert = await issueServerCert(ca, "ecr", { dns: [ECR_HOST] });
+      e2e.dockerd.trustCa(ECR_HOST, ca.certPath);
+      e2e.dockerd.trustCa(UNCOVERED_HOST, ca.certPath);
+      const netns = e2e.dockerd.netns;
+      await e2e.startRegistry({
+        users: { AWS: REGISTRY_PASSWORD },
+        address: REGISTRY_ADDRESS,
+        port: 443,
+        tls: cert,
+        ...(netns === undefined ? {} : { netns }),
+      });
+      fakeEcr = e2e.own(await startFakeEcr({ keys: [{ ...KEY, password: REGISTRY_PASSWORD }] }));
+      await e2e.seedImage(ref, { user: "AWS", password: REGISTRY_PASSWORD });
+    },
+  });
+  const newClient = (name: string) => {
+    const client = e2e.newClient(name);
     client.writeConfig({ credHelpers: { [ECR_HOST]: "codespaces" } });
     return client;
   };
-
-  beforeAll(async () => {
-    assertPrerequisites();
-    helper = createHelperBin();
-    tlsDir = makeTempDir("tls");
-    const ca = await makeTestCa(tlsDir);
-    const cert = await issueServerCert(ca, "ecr", { dns: [ECR_HOST] });
-    dockerd = await startDockerd({
-      privateNetwork: [REGISTRY_ADDRESS],
-      hosts: { [ECR_HOST]: REGISTRY_ADDRESS, [UNCOVERED_HOST]: REGISTRY_ADDRESS },
-    });
-    dockerd.trustCa(ECR_HOST, ca.certPath);
-    dockerd.trustCa(UNCOVERED_HOST, ca.certPath);
-    registry = await startRegistry({
-      users: { AWS: REGISTRY_PASSWORD },
-      address: REGISTRY_ADDRESS,
-      port: 443,
-      tls: cert,
-      ...(dockerd.netns === undefined ? {} : { netns: dockerd.netns }),
-    });
-    fakeEcr = await startFakeEcr({ keys: [{ ...KEY, password: REGISTRY_PASSWORD }] });
-    await seedImage(dockerd, ref, { user: "AWS", password: REGISTRY_PASSWORD });
-  }, HOOK_TIMEOUT_MS);
-
-  afterAll(async () => {
-    for (const client of clients) client.cleanup();
-    const results = await Promise.allSettled([dockerd?.stop(), registry?.stop(), fakeEcr?.close()]);
-    helper?.remove();
-    if (tlsDir) removeDir(tlsDir);
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length > 0) throw new Error(failed.map((r) => String(r.reason)).join("\n"));
-  }, HOOK_TIMEOUT_MS);
 
   it("6: docker pull mints an ECR token from the triple's AWS keys and pulls over TLS on :443", async () => {
     const client = newClient("s6-ok");
@@ -122,7 +86,7 @@ describe("ECR end to end", { timeout: TEST_TIMEOUT_MS }, () => {
     const client = newClient("s6-bad");
     const env = ecrEnv("e2e/not-the-secret-key-000000000000000000", join(client.home, "helper.log"));
     // What the helper itself answers docker for this registry: one line, exit 1, not "not found".
-    const direct = await run(helper.wrapper, ["get"], { input: ECR_HOST, env: client.env(env), timeoutMs: 60_000 });
+    const direct = await run(e2e.helper.wrapper, ["get"], { input: ECR_HOST, env: client.env(env), timeoutMs: 60_000 });
     expect(direct.code).toBe(1);
     expect(direct.stdout.trim().split("\n")).toHaveLength(1);
     expect(direct.stdout).not.toContain("credentials not found");

@@ -4,6 +4,16 @@ import type { Dockerd } from "./dockerd.js";
 import { clientBaseEnv, dockerCli, makeTempDir, removeDir, requireProgram } from "./env.js";
 import { HELPER_CMD_VAR, type HelperBin } from "./helper-bin.js";
 import { run, runOk, type RunOptions, type RunResult } from "./process.js";
+import { triple } from "../triple.js";
+
+export interface Login {
+  readonly user: string;
+  readonly password: string;
+}
+
+/** The registry users the scenarios log in as. */
+export const ALICE: Login = { user: "alice", password: "alice-Pa55word-e2e" };
+export const BOB: Login = { user: "bob", password: "bob-Pa55word-e2e" };
 
 export interface ClientRunOptions extends Omit<RunOptions, "env"> {
   /** Extra environment (registry triples, AWS endpoint, tracing) on top of the client's own. */
@@ -81,7 +91,7 @@ export function plaintextAuth(user: string, password: string): { auth: string } 
  * downloaded), pushes it with a throwaway DOCKER_CONFIG holding plaintext
  * `auths` (no helper involved), then removes it locally.
  */
-export async function seedImage(dockerd: Dockerd, ref: string, login?: { user: string; password: string }): Promise<void> {
+export async function seedImage(dockerd: Dockerd, ref: string, login?: Login): Promise<void> {
   const pusher = dockerClient(dockerd, undefined, "pusher");
   try {
     const registryHost = ref.slice(0, ref.indexOf("/"));
@@ -102,10 +112,6 @@ export async function seedImage(dockerd: Dockerd, ref: string, login?: { user: s
 }
 
 /** The `<ID>_CONTAINER_REGISTRY_{SERVER,USER,PASSWORD}` variables Codespaces sets for one registry. */
-export function registryTriple(id: string, server: string, login: { user: string; password: string }): Record<string, string> {
-  return {
-    [`${id}_CONTAINER_REGISTRY_SERVER`]: server,
-    [`${id}_CONTAINER_REGISTRY_USER`]: login.user,
-    [`${id}_CONTAINER_REGISTRY_PASSWORD`]: login.password,
-  };
+export function registryTriple(id: string, server: string, login: Login): Record<string, string> {
+  return triple(id, server, login.user, login.password);
 }

@@ -6,3 +6,4 @@ export * from "./process.js";
 export * from "./registry.js";
 export * from "./tls.js";
 export * from "./trace.js";
+export * from "./scenario.js";
