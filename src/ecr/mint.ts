@@ -65,7 +65,6 @@ const PublicOutput = z.object({
   authorizationData: z.object({ authorizationToken: z.string() }),
 });
 
-
 export async function mintEcrCredentials(req: MintRequest): Promise<Credentials> {
   const limits = { ...DEFAULT_LIMITS, ...req.limits };
   const ctx = new Context(req, configuredEndpoint(req.host, req.env));
@@ -169,36 +168,38 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
   };
   const recordUrlOptions = { step: "finalizeRequest", name: "ecrRecordUrl" } as const;
 
+  // The two APIs differ only in client, command and response shape. ECR
+  // Public's token API lives in us-east-1 only.
+  let client: { destroy(): void };
+  let token: () => Promise<string | undefined>;
+  if (req.host.kind === "private") {
+    const ecr = new ECRClient({ ...base, region: req.host.region });
+    ecr.middlewareStack.add(recordUrl, recordUrlOptions);
+    token = async () => {
+      const out = await ecr.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });
+      return PrivateOutput.safeParse(out).data?.authorizationData[0]?.authorizationToken;
+    };
+    client = ecr;
+  } else {
+    const ecrPublic = new ECRPUBLICClient({ ...base, region: "us-east-1" });
+    ecrPublic.middlewareStack.add(recordUrl, recordUrlOptions);
+    token = async () => {
+      const out = await ecrPublic.send(new GetPublicAuthorizationTokenCommand({}), { abortSignal: signal });
+      return PublicOutput.safeParse(out).data?.authorizationData.authorizationToken;
+    };
+    client = ecrPublic;
+  }
   try {
-    if (req.host.kind === "private") {
-      const client = new ECRClient({ ...base, region: req.host.region });
-      client.middlewareStack.add(recordUrl, recordUrlOptions);
-      try {
-        const out = await client.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });
-        const parsed = PrivateOutput.safeParse(out);
-        if (!parsed.success) throw new Malformed();
-        return parsed.data.authorizationData[0]!.authorizationToken;
-      } finally {
-        client.destroy();
-      }
-    }
-    // ECR Public's token API lives in us-east-1 only.
-    const client = new ECRPUBLICClient({ ...base, region: "us-east-1" });
-    client.middlewareStack.add(recordUrl, recordUrlOptions);
-    try {
-      const out = await client.send(new GetPublicAuthorizationTokenCommand({}), { abortSignal: signal });
-      const parsed = PublicOutput.safeParse(out);
-      if (!parsed.success) throw new Malformed();
-      return parsed.data.authorizationData.authorizationToken;
-    } finally {
-      client.destroy();
-    }
+    const answer = await token();
+    if (answer === undefined) throw new Malformed();
+    return answer;
   } catch (err) {
     if (err instanceof HelperError) throw err;
     throw new HelperError(explain(err, ctx, limits, signal));
+  } finally {
+    client.destroy();
   }
 }
-
 
 function profileOf(env: MintRequest["env"]): { profile?: string } {
   const profile = env["AWS_PROFILE"];
