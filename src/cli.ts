@@ -1,7 +1,7 @@
 import { createDebug, type Debug } from "./debug.js";
 import { parseEcrHost } from "./ecr/host.js";
 import { HelperError, NotFoundError } from "./errors.js";
-import { formatGet, formatList, HELPER_NAME, parseStoreRequest, USAGE } from "./protocol.js";
+import { formatGet, formatList, HELPER_NAME, parseServerRequest, parseStoreRequest, USAGE } from "./protocol.js";
 import type { Env, RegistryTable } from "./registries.js";
 import { listedRegistries, lookupRegistry, readRegistries } from "./registries.js";
 import { resolveCredentials } from "./resolve.js";
@@ -29,7 +29,7 @@ const VERSION_LINE = `${HELPER_NAME} (${HELPER_NAME}) ${PACKAGE_VERSION}`;
 
 const verbs: Record<string, (ctx: Context) => Promise<void>> = {
   get: async ({ io, table, debug }) => {
-    const server = (await readInput(io.stdin)).trim();
+    const server = parseServerRequest(await readInput(io.stdin));
     const key = normaliseServer(server);
     debug(`get ${JSON.stringify(server)} -> registry ${key}`);
     const credentials = await resolveCredentials(key, table, io.env);
@@ -58,7 +58,7 @@ const verbs: Record<string, (ctx: Context) => Promise<void>> = {
     }
   },
   erase: async ({ io, table }) => {
-    const key = normaliseServer(await readInput(io.stdin));
+    const key = normaliseServer(parseServerRequest(await readInput(io.stdin)));
     const managed = managedBy(table, key);
     if (managed === undefined) throw new NotFoundError();
     io.stderr(

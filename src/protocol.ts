@@ -9,6 +9,16 @@ import { HelperError } from "./errors.js";
 
 export const HELPER_NAME = "docker-credential-codespaces";
 
+const MISSING_SERVER_URL = "no credentials server URL";
+const MISSING_USERNAME = "no credentials username";
+
+/** `get` and `erase`: the server string, as received but for surrounding whitespace. */
+export function parseServerRequest(text: string): string {
+  const server = text.trim();
+  if (server === "") throw new HelperError(MISSING_SERVER_URL);
+  return server;
+}
+
 export function formatGet(serverURL: string, credentials: Credentials): string {
   return JSON.stringify({ ServerURL: serverURL, Username: credentials.username, Secret: credentials.secret });
 }
@@ -48,8 +58,8 @@ export function parseStoreRequest(text: string): StoreRequest {
     );
   }
   const { ServerURL = "", Username = "", Secret = "" } = body.data;
-  if (ServerURL.trim() === "") throw new HelperError("no credentials server URL");
-  if (Username.trim() === "") throw new HelperError("no credentials username");
+  if (ServerURL.trim() === "") throw new HelperError(MISSING_SERVER_URL);
+  if (Username.trim() === "") throw new HelperError(MISSING_USERNAME);
   return { serverURL: ServerURL, username: Username, secret: Secret };
 }
 

@@ -27,7 +27,7 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
  */
 export function normaliseServer(raw: string): string {
   const input = raw.trim();
-  if (input === "") throw new HelperError("no credentials server URL");
+  if (input === "") throw new HelperError("invalid server URL: it is empty");
   const scheme = SCHEME.exec(input)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
     throw new HelperError(`invalid server URL: scheme "${scheme}" is not http or https`);

@@ -34,8 +34,8 @@ describe("normaliseServer", () => {
   });
 
   it.each([
-    ["", "no credentials server URL"],
-    ["   \n", "no credentials server URL"],
+    ["", "invalid server URL: it is empty"],
+    ["   \n", "invalid server URL: it is empty"],
     ["user@evil.test", "user information"],
     ["myco.azurecr.io@evil.test", "user information"],
     ["https://user:pass@myco.azurecr.io", "user information"],
