@@ -16,6 +16,9 @@ await build({
   splitting: true,
   format: "esm",
   platform: "node",
+  // The SDK's ES module builds: smaller after tree-shaking, and their lazily
+  // imported chunks keep named exports (CommonJS ones would only have a default).
+  mainFields: ["module", "main"],
   target: "node20",
   minify: true,
   legalComments: "none",

@@ -3,11 +3,7 @@
  * imports the AWS SDK; the core loads it lazily for ECR hosts only.
  * Nothing is cached, logged or written: every call asks AWS afresh.
  */
-// Static imports: a bundler splits dynamic imports of these CommonJS packages into
-// chunks that lose their named exports, and this whole module is lazy already.
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
-import { ECRPUBLICClient, GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand } from "@aws-sdk/client-ecr-public";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import * as z from "zod/mini";
 import type { AwsKeys, Credentials } from "../credentials.js";
 import { HelperError, NoAwsCredentialsError } from "../errors.js";
@@ -94,6 +90,8 @@ function configuredEndpoint(host: EcrHost, env: MintRequest["env"]): string | un
 }
 
 async function defaultChainKeys(req: MintRequest, ctx: Context, limits: MintLimits, signal: AbortSignal): Promise<AwsKeys> {
+  // Loaded only here: most mints use a triple's keys and never need the chain.
+  const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
   const profile = req.env["AWS_PROFILE"];
   const provider = fromNodeProviderChain({
     ...(profile ? { profile } : {}),
@@ -181,6 +179,9 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
     };
     client = ecr;
   } else {
+    const { ECRPUBLICClient, GetAuthorizationTokenCommand: GetPublicAuthorizationTokenCommand } = await import(
+      "@aws-sdk/client-ecr-public"
+    );
     const ecrPublic = new ECRPUBLICClient({ ...base, region: "us-east-1" });
     ecrPublic.middlewareStack.add(recordUrl, recordUrlOptions);
     token = async () => {
