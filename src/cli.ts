@@ -121,6 +121,9 @@ export async function run(io: Io): Promise<number> {
     if (error instanceof HelperError) {
       debug(`${verb} failed: ${error.message}`);
       io.stdout(`${error.message}\n`);
+      // docker pull drops a helper's failure and goes anonymous, showing only its
+      // stderr: a real failure must be said there too, or the user never sees why.
+      if (!(error instanceof NotFoundError)) io.stderr(`${HELPER_NAME}: ${error.message}\n`);
     } else {
       debug(`${verb} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       io.stdout(`${HELPER_NAME}: internal error in ${verb}; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details\n`);

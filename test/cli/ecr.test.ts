@@ -105,7 +105,8 @@ describe.each(helperTargets())("ECR via $name", (target) => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(HOST2);
     expect(r.stdout).not.toContain("credentials not found in native keychain");
-    expect(r.stderr).toBe("");
+    // docker pull shows only the helper's stderr, so the reason is there too.
+    expect(r.stderr).toBe(`docker-credential-codespaces: ${r.stdout}`);
   });
 
   it("lets ECR Public pulls go anonymous when no AWS identity exists at all", async () => {

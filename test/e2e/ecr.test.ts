@@ -97,6 +97,9 @@ describe("ECR end to end", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(pulled.code).not.toBe(0);
     expect(await client.imagePresent(ref)).toBe(false);
     expect(readHelperLog(join(client.home, "helper.log"))).toEqual([`get ${ECR_HOST}`, `get ${ECR_HOST}`]);
+    // Whatever the CLI does with the failure, the user sees why: the helper says it on stderr too.
+    expect(pulled.stderr).toContain(`docker-credential-codespaces: ${direct.stdout.trim()}`);
+    expect(pulled.stderr).not.toContain("e2e/not-the-secret-key");
     if (pulled.stderr.includes("error getting credentials")) {
       // newer docker CLIs abort the pull with the helper's own line
       expect(pulled.stderr).toContain(direct.stdout.trim());
