@@ -9,7 +9,7 @@ import type { AwsKeys, Credentials } from "../credentials.js";
 import { HelperError, NoAwsCredentialsError } from "../errors.js";
 import type { EcrHost } from "./host.js";
 import { Context, Deadline, explain, Malformed, redact, seconds } from "./failure.js";
-import { decodeAuthorizationToken } from "./token.js";
+import { passwordOfAuthorizationToken } from "./token.js";
 
 export interface MintLimits {
   /** Whole call, credential lookup included. */
@@ -69,13 +69,11 @@ export async function mintEcrCredentials(req: MintRequest): Promise<Credentials>
   try {
     const keys = req.keys ?? (await defaultChainKeys(req, ctx, limits, abort.signal));
     const token = await callApi(req, ctx, keys, limits, abort.signal);
-    let login;
-    try {
-      login = decodeAuthorizationToken(token);
-    } catch {
+    const password = passwordOfAuthorizationToken(token);
+    if (password === undefined) {
       throw new HelperError(`${ctx.host}: malformed response from ${ctx.url()}: the authorization token is not base64 of AWS:<password>`);
     }
-    return { username: login.username, secret: login.password };
+    return { username: "AWS", secret: password };
   } finally {
     clearTimeout(timer);
   }

@@ -1,5 +1,4 @@
 /** Decoding ECR authorization tokens and passwords. No AWS SDK here (light path). */
-import { HelperError } from "../errors.js";
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -28,17 +27,11 @@ export function ecrTokenExpiry(password: string): Date | undefined {
   }
 }
 
-/** Split GetAuthorizationToken's `authorizationToken` (base64 of `AWS:<password>`). */
-export function decodeAuthorizationToken(token: string): { username: string; password: string } {
+/** The registry password in GetAuthorizationToken's `authorizationToken` (base64 of `AWS:<password>`), if it has that shape. */
+export function passwordOfAuthorizationToken(token: string): string | undefined {
   const text = strictBase64(token);
-  const colon = text?.indexOf(":") ?? -1;
-  const username = text?.slice(0, colon);
-  const password = text?.slice(colon + 1);
+  if (text === undefined || !text.startsWith("AWS:")) return undefined;
+  const password = text.slice("AWS:".length);
   // Control characters would corrupt the one-line protocol answer.
-  if (colon < 0 || username !== "AWS" || !password || /[\u0000-\u001f\u007f]/.test(password)) {
-    throw new HelperError(
-      "malformed response: the ECR authorization token is not base64 of AWS:<password>",
-    );
-  }
-  return { username, password };
+  return password === "" || /[\u0000-\u001f\u007f]/.test(password) ? undefined : password;
 }
