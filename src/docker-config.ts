@@ -1,117 +1,121 @@
-import { chmod, lstat, mkdir, readFile, realpath, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import * as z from "zod/mini";
+import { randomBytes } from "node:crypto";
+import { constants, type Stats } from "node:fs";
+import { lstat, mkdir, open, readlink, realpath, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { editConfigText, type ConfigEdit } from "./config-edit.js";
 import { HelperError } from "./errors.js";
-import { normaliseServer } from "./server-url.js";
+
+export type { ConfigEdit } from "./config-edit.js";
 
 /**
  * Read-modify-write of a docker config.json or containers auth.json: the
  * helper's only file writes, and only of configuration, never of a secret.
  */
 
-// Every key the file has is kept; only the two maps we edit are checked.
-const configFile = z.looseObject({
-  credHelpers: z.optional(z.record(z.string(), z.string())),
-  auths: z.optional(z.record(z.string(), z.unknown())),
-});
-type ConfigFile = z.infer<typeof configFile>;
-
-export interface ConfigEdit {
-  /** credHelpers name → helper suffix to set. */
-  readonly helpers: ReadonlyMap<string, string>;
-  /** Normalised registry keys whose plaintext `auths` entries are to go. */
-  readonly served: ReadonlySet<string>;
-}
-
 export interface ConfigChange {
   readonly path: string;
   readonly changes: readonly string[];
+  readonly notes: readonly string[];
 }
 
 /** Applies `edit` to the file at `path` (created if missing) and says what changed; writes only if something did. */
 export async function editConfigFile(path: string, edit: ConfigEdit, dryRun: boolean): Promise<ConfigChange> {
   const target = await followLink(path);
-  const before = await readConfig(target);
-  const config: ConfigFile = { ...before };
-  const changes: string[] = [];
-
-  const helpers = { ...config.credHelpers };
-  for (const [name, helper] of edit.helpers) {
-    if (helpers[name] === helper) continue;
-    helpers[name] = helper;
-    changes.push(`credHelpers["${name}"] = "${helper}"`);
-  }
-  if (Object.keys(helpers).length > 0) config.credHelpers = helpers;
-
-  if (config.auths !== undefined) {
-    const auths = { ...config.auths };
-    for (const name of Object.keys(auths)) {
-      if (!edit.served.has(keyOrUndefined(name))) continue;
-      delete auths[name];
-      changes.push(`removed the plaintext auths entry for "${name}" (its secret sat on disk)`);
-    }
-    config.auths = auths;
-  }
-
-  if (changes.length > 0 && !dryRun) await writeAtomically(target, `${JSON.stringify(config, null, "\t")}\n`);
-  return { path, changes };
+  const existing = await readRegularFile(target);
+  const { text, changes, notes } = editConfigText(path, existing?.text ?? "", edit);
+  if (changes.length > 0 && !dryRun) await writeAtomically(target, text, existing?.stats);
+  return { path, changes, notes };
 }
 
-function keyOrUndefined(name: string): string {
-  try {
-    return normaliseServer(name);
-  } catch {
-    return "";
-  }
-}
+const code = (error: unknown) => (error as NodeJS.ErrnoException).code ?? "error";
 
+/** The file a config path names: itself, or the target of its symlink, which must exist (never replace a link by a file). */
 async function followLink(path: string): Promise<string> {
   try {
-    return (await lstat(path)).isSymbolicLink() ? await realpath(path) : path;
-  } catch {
-    return path;
-  }
-}
-
-async function readConfig(path: string): Promise<ConfigFile> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
+    if (!(await lstat(path)).isSymbolicLink()) return path;
+    return await realpath(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
-    throw new HelperError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}; nothing was changed`);
+    if (code(error) === "ENOENT" && !(await isLink(path))) return path;
+    if (code(error) === "ENOENT" || code(error) === "ELOOP") {
+      const to = await readlink(path).catch(() => "?");
+      throw new HelperError(
+        `${path} is a symbolic link to ${to}, which ${code(error) === "ELOOP" ? "loops" : "does not exist"}; ` +
+          "point it at a file or remove it, then run again (nothing was changed)",
+      );
+    }
+    throw new HelperError(`cannot read ${path}: ${code(error)}; nothing was changed`);
   }
-  if (text.trim() === "") return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new HelperError(`${path} is not valid JSON; fix or move it and run again (nothing was changed)`);
-  }
-  const parsed = configFile.safeParse(json);
-  if (!parsed.success) {
-    throw new HelperError(
-      `${path} is not a config file this helper understands (credHelpers must map names to strings, ` +
-        "auths must be an object); fix it and run again (nothing was changed)",
-    );
-  }
-  return parsed.data;
 }
 
-/** Temp file + rename in the same folder, keeping the old file's mode (0600 for a new one). */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const mode = await stat(path).then(
-    (s) => s.mode & 0o777,
-    () => 0o600,
-  );
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
+const isLink = (path: string) => lstat(path).then((s) => s.isSymbolicLink(), () => false);
+
+/**
+ * The text and status of a regular file, or undefined if there is none. A
+ * FIFO, socket, device or folder is refused before it is opened, and the open
+ * does not block if one was swapped in since.
+ */
+async function readRegularFile(path: string): Promise<{ text: string; stats: Stats } | undefined> {
   try {
-    await writeFile(temp, text, { mode, flag: "wx" });
-    await chmod(temp, mode);
+    refuseIrregular(path, await stat(path));
+  } catch (error) {
+    if (error instanceof HelperError) throw error;
+    if (code(error) === "ENOENT") return undefined;
+    throw new HelperError(`cannot read ${path}: ${code(error)}; nothing was changed`);
+  }
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    const stats = await handle.stat();
+    refuseIrregular(path, stats);
+    return { text: await handle.readFile("utf8"), stats };
+  } catch (error) {
+    if (error instanceof HelperError) throw error;
+    throw new HelperError(`cannot read ${path}: ${code(error)}; nothing was changed`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+function refuseIrregular(path: string, stats: Stats): void {
+  if (stats.isFile()) return;
+  const kind = stats.isDirectory()
+    ? "a folder"
+    : stats.isFIFO()
+      ? "a FIFO"
+      : stats.isSocket()
+        ? "a socket"
+        : stats.isCharacterDevice() || stats.isBlockDevice()
+          ? "a device"
+          : "not a regular file";
+  throw new HelperError(`${path} is ${kind}, not a config file; move it away or point configure elsewhere (nothing was changed)`);
+}
+
+/**
+ * Temp file + rename in the same folder, so a reader sees the old file or the
+ * new one, never half of one. The temp file is created with the final mode
+ * (never wider, whatever the umask), then set to it exactly, and given the old
+ * file's owner and group, so that root editing a user's file leaves it theirs.
+ */
+async function writeAtomically(path: string, text: string, old: Stats | undefined): Promise<void> {
+  const mode = old === undefined ? 0o600 : old.mode & 0o777;
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  let handle;
+  let created = false;
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    handle = await open(temp, "wx", mode);
+    created = true;
+    await handle.chmod(mode);
+    const made = await handle.stat();
+    if (old !== undefined && (made.uid !== old.uid || made.gid !== old.gid)) await handle.chown(old.uid, old.gid);
+    await handle.writeFile(text);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
-    throw new HelperError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}; nothing was changed`);
+    await handle?.close().catch(() => {});
+    if (created) await rm(temp, { force: true }).catch(() => {});
+    throw new HelperError(`cannot write ${path}: ${code(error)}; nothing was changed`);
   }
 }

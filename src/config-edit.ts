@@ -1,0 +1,212 @@
+import { applyEdits, modify, parseTree, type ModificationOptions, type Node } from "jsonc-parser";
+import * as z from "zod/mini";
+import type { Credentials } from "./credentials.js";
+import { HelperError } from "./errors.js";
+import { normaliseServer } from "./server-url.js";
+
+/**
+ * The edit `configure` makes to the text of a docker config.json or a
+ * containers auth.json. A pure function of the text: the JSON is edited in
+ * place (jsonc-parser), so everything it does not name survives byte for
+ * byte: key order, indentation, numbers no JavaScript number can hold,
+ * `__proto__` keys, the final newline.
+ */
+
+export type ConfigEdit =
+  | {
+      readonly kind: "add";
+      /** credHelpers name → helper suffix to set. */
+      readonly helpers: ReadonlyMap<string, string>;
+      /** Registry key → the environment's credentials: plaintext `auths` entries holding exactly these go. */
+      readonly served: ReadonlyMap<string, Credentials>;
+    }
+  | {
+      readonly kind: "remove";
+      /** Every credHelpers entry whose value is this helper suffix goes. */
+      readonly helper: string;
+    };
+
+export interface EditResult {
+  readonly text: string;
+  /** What changed, one line each (never a secret). */
+  readonly changes: readonly string[];
+  /** What was deliberately left that the user may want to know of. */
+  readonly notes: readonly string[];
+}
+
+// Only the two maps this edit reads are checked; every other key is the file's own business.
+const configShape = z.looseObject({
+  credHelpers: z.optional(z.record(z.string(), z.string())),
+  auths: z.optional(z.record(z.string(), z.unknown())),
+});
+const authEntry = z.looseObject({
+  auth: z.optional(z.string()),
+  username: z.optional(z.string()),
+  password: z.optional(z.string()),
+  identitytoken: z.optional(z.string()),
+  registrytoken: z.optional(z.string()),
+});
+
+// A path docker login itself may store after a registry host (the Hub's "https://index.docker.io/v1/").
+const API_PATH = /^\/?(?:v[12]\/?)?$/;
+
+/** Applies `edit` to the config text read from `path` (named in messages only). */
+export function editConfigText(path: string, text: string, edit: ConfigEdit): EditResult {
+  const root = parse(path, text);
+  const state: Draft = { text, style: styleOf(text, root), changes: [], notes: [] };
+  if (edit.kind === "add") addHelpers(state, text, root, edit);
+  else removeHelpers(state, root, edit.helper);
+  // A file this creates ends like one docker writes.
+  if (text.trim() === "" && state.changes.length > 0) state.text += "\n";
+  return { text: state.text, changes: state.changes, notes: state.notes };
+}
+
+interface Draft {
+  text: string;
+  readonly style: ModificationOptions;
+  readonly changes: string[];
+  readonly notes: string[];
+}
+
+function set(state: Draft, path: string[], value: unknown): void {
+  state.text = applyEdits(state.text, modify(state.text, path, value, state.style));
+}
+
+function addHelpers(state: Draft, text: string, root: Node | undefined, edit: Extract<ConfigEdit, { kind: "add" }>): void {
+  const existing = propertiesOf(root, "credHelpers");
+  const added: [string, string][] = [];
+  for (const [name, helper] of edit.helpers) {
+    const before: unknown = existing?.get(name)?.value;
+    if (before === helper) continue;
+    added.push([name, helper]);
+    const was = before === undefined ? "" : ` (was ${JSON.stringify(before)})`;
+    state.changes.push(`credHelpers[${JSON.stringify(name)}] = ${JSON.stringify(helper)}${was}`);
+  }
+  if (existing === undefined && added.length > 0) {
+    // A prototype-free object, so that a "__proto__" name stays a key.
+    set(state, ["credHelpers"], Object.assign(Object.create(null) as object, Object.fromEntries(added)));
+  } else {
+    for (const [name, helper] of added) set(state, ["credHelpers", name], helper);
+  }
+
+  for (const [name, node] of propertiesOf(root, "auths") ?? []) {
+    const registry = registryOf(name);
+    const credentials = registry === undefined ? undefined : edit.served.get(registry.key);
+    if (registry === undefined || credentials === undefined) continue;
+    const quoted = JSON.stringify(name);
+    if (!registry.exact) {
+      state.notes.push(
+        `kept the plaintext auths entry for ${quoted}: it is for a repository path, not the registry itself; remove it by hand if it is not needed`,
+      );
+    } else if (!holdsOnly(valueOf(text, node), credentials)) {
+      state.notes.push(
+        `kept the plaintext auths entry for ${quoted}: it holds credentials other than the environment's; remove it by hand if it is not needed`,
+      );
+    } else {
+      set(state, ["auths", name], undefined);
+      state.changes.push(`removed the plaintext auths entry for ${quoted} (the environment's secret sat on disk)`);
+    }
+  }
+}
+
+function removeHelpers(state: Draft, root: Node | undefined, helper: string): void {
+  const existing = propertiesOf(root, "credHelpers");
+  if (existing === undefined) return;
+  const ours = [...existing].filter(([, node]) => node.value === helper).map(([name]) => name);
+  for (const name of ours) state.changes.push(`removed credHelpers[${JSON.stringify(name)}] (it named ${JSON.stringify(helper)})`);
+  // An emptied map goes too: configure created it when there was none, and an empty one means nothing to docker.
+  if (ours.length > 0 && ours.length === existing.size) set(state, ["credHelpers"], undefined);
+  else for (const name of ours) set(state, ["credHelpers", name], undefined);
+}
+
+/** The registry an `auths` name is for, and whether it names the registry itself rather than a repository path in it. */
+function registryOf(name: string): { key: string; exact: boolean } | undefined {
+  let key: string;
+  try {
+    key = normaliseServer(name);
+  } catch {
+    return undefined;
+  }
+  const rest = name.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, "");
+  const slash = rest.indexOf("/");
+  return { key, exact: slash < 0 || API_PATH.test(rest.slice(slash)) };
+}
+
+/** True when the entry holds credentials, and every credential in it is the environment's own. */
+function holdsOnly(value: unknown, mine: Credentials): boolean {
+  const entry = authEntry.safeParse(value);
+  if (!entry.success) return false;
+  const { auth, username, password, identitytoken, registrytoken } = entry.data;
+  if (identitytoken || registrytoken) return false;
+  if (auth === undefined && (username === undefined || password === undefined)) return false;
+  if (auth !== undefined && Buffer.from(auth, "base64").toString("utf8") !== `${mine.username}:${mine.secret}`) return false;
+  return (username === undefined || username === mine.username) && (password === undefined || password === mine.secret);
+}
+
+/** A node's value as docker sees it: JSON.parse of its own text (a "__proto__" key stays an own key). */
+function valueOf(text: string, node: Node): unknown {
+  return JSON.parse(text.slice(node.offset, node.offset + node.length));
+}
+
+function parse(path: string, text: string): Node | undefined {
+  if (text.trim() === "") return undefined;
+  let json: unknown;
+  try {
+    // Docker reads strict JSON: no comments or trailing commas, which jsonc-parser would forgive.
+    json = JSON.parse(text);
+  } catch {
+    throw new HelperError(`${path} is not valid JSON; fix or move it and run again (nothing was changed)`);
+  }
+  if (!configShape.safeParse(json).success) {
+    throw new HelperError(
+      `${path} is not a config file this helper understands (credHelpers must map names to strings, ` +
+        "auths must be an object); fix it and run again (nothing was changed)",
+    );
+  }
+  const root = parseTree(text);
+  for (const where of [undefined, "credHelpers", "auths"] as const) {
+    const names = (where === undefined ? root : objectAt(root, where))?.children?.map((p) => String(p.children?.[0]?.value));
+    const twice = names?.find((name, i) => names.indexOf(name) !== i);
+    if (twice !== undefined) {
+      // Docker keeps the last of two equal keys; an in-place edit would change the first.
+      throw new HelperError(
+        `${path} has the key ${JSON.stringify(twice)} twice${where === undefined ? "" : ` in ${where}`}; keep one and run again (nothing was changed)`,
+      );
+    }
+  }
+  return root;
+}
+
+function objectAt(root: Node | undefined, key: string): Node | undefined {
+  const property = root?.children?.find((p) => p.children?.[0]?.value === key);
+  const value = property?.children?.[1];
+  return value?.type === "object" ? value : undefined;
+}
+
+/** name → value node of the object at `key` (shape already checked), or undefined when the key is absent. */
+function propertiesOf(root: Node | undefined, key: string): Map<string, Node> | undefined {
+  const object = objectAt(root, key);
+  if (object === undefined) return undefined;
+  return new Map(
+    (object.children ?? []).flatMap((p) => {
+      const [name, value] = p.children ?? [];
+      return name === undefined || value === undefined ? [] : [[String(name.value), value] as const];
+    }),
+  );
+}
+
+/**
+ * How inserted text is laid out: like the file around it. A file on one line
+ * gets its insertions on that line; an indented one gets its own indent unit
+ * and line ending; a new file is tab-indented, as docker writes it.
+ */
+function styleOf(text: string, root: Node | undefined): ModificationOptions {
+  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  if (root === undefined) return { formattingOptions: { insertSpaces: false, tabSize: 1, eol } };
+  if (!/[\r\n]/.test(text.slice(root.offset, root.offset + root.length))) return {};
+  const first = root.children?.[0];
+  const indent = first === undefined ? "\t" : text.slice(text.lastIndexOf("\n", first.offset) + 1, first.offset);
+  return /^ +$/.test(indent)
+    ? { formattingOptions: { insertSpaces: true, tabSize: indent.length, eol } }
+    : { formattingOptions: { insertSpaces: false, tabSize: 1, eol } };
+}
