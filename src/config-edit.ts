@@ -1,4 +1,4 @@
-import { applyEdits, modify, parseTree, type ModificationOptions, type Node } from "jsonc-parser";
+import { applyEdits, findNodeAtLocation, format, modify, parseTree, type ModificationOptions, type Node } from "jsonc-parser";
 import * as z from "zod/mini";
 import type { Credentials } from "./credentials.js";
 import { HelperError } from "./errors.js";
@@ -68,8 +68,29 @@ interface Draft {
   readonly notes: string[];
 }
 
+/**
+ * Sets (or, with undefined, removes) the value at `path`. jsonc-parser gives
+ * the exact range to insert or cut; an insertion into a multi-line object is
+ * then laid out in the file's style, formatting only the inserted text (its
+ * own formatter would re-indent whole lines around it).
+ */
 function set(state: Draft, path: string[], value: unknown): void {
-  state.text = applyEdits(state.text, modify(state.text, path, value, state.style));
+  const [edit] = modify(state.text, path, value, {});
+  if (edit === undefined) return;
+  const tree = parseTree(state.text);
+  const parent = tree === undefined ? undefined : findNodeAtLocation(tree, path.slice(0, -1));
+  const multiline = parent === undefined || /[\r\n]/.test(state.text.slice(parent.offset, parent.offset + parent.length));
+  let content = edit.content;
+  if (content !== "" && multiline && state.style.formattingOptions !== undefined) {
+    const inserted = applyEdits(state.text, [edit]);
+    const range = { offset: edit.offset, length: content.length };
+    const layout = format(inserted, range, { ...state.style.formattingOptions, keepLines: false }).filter(
+      (e) => e.offset >= range.offset && e.offset + e.length <= range.offset + range.length,
+    );
+    const formatted = applyEdits(inserted, layout);
+    content = formatted.slice(edit.offset, edit.offset + content.length + formatted.length - inserted.length);
+  }
+  state.text = state.text.slice(0, edit.offset) + content + state.text.slice(edit.offset + edit.length);
 }
 
 function addHelpers(state: Draft, text: string, root: Node | undefined, edit: Extract<ConfigEdit, { kind: "add" }>): void {
@@ -196,15 +217,14 @@ function propertiesOf(root: Node | undefined, key: string): Map<string, Node> | 
 }
 
 /**
- * How inserted text is laid out: like the file around it. A file on one line
- * gets its insertions on that line; an indented one gets its own indent unit
- * and line ending; a new file is tab-indented, as docker writes it.
+ * How inserted text is laid out: like the file around it. An insertion into
+ * an object on one line stays on that line; one into a multi-line object gets
+ * the file's indent unit and line ending; a new file is tab-indented, as
+ * docker writes it.
  */
 function styleOf(text: string, root: Node | undefined): ModificationOptions {
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  if (root === undefined) return { formattingOptions: { insertSpaces: false, tabSize: 1, eol } };
-  if (!/[\r\n]/.test(text.slice(root.offset, root.offset + root.length))) return {};
-  const first = root.children?.[0];
+  const first = root?.children?.[0];
   const indent = first === undefined ? "\t" : text.slice(text.lastIndexOf("\n", first.offset) + 1, first.offset);
   return /^ +$/.test(indent)
     ? { formattingOptions: { insertSpaces: true, tabSize: indent.length, eol } }
