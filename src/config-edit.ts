@@ -1,4 +1,4 @@
-import { applyEdits, findNodeAtLocation, format, modify, parseTree, type ModificationOptions, type Node } from "jsonc-parser";
+import { applyEdits, findNodeAtLocation, format, modify, parseTree, type Edit, type ModificationOptions, type Node } from "jsonc-parser";
 import * as z from "zod/mini";
 import type { Credentials } from "./credentials.js";
 import { HelperError } from "./errors.js";
@@ -75,10 +75,10 @@ interface Draft {
  * own formatter would re-indent whole lines around it).
  */
 function set(state: Draft, path: string[], value: unknown): void {
-  const [edit] = modify(state.text, path, value, {});
-  if (edit === undefined) return;
   const tree = parseTree(state.text);
   const parent = tree === undefined ? undefined : findNodeAtLocation(tree, path.slice(0, -1));
+  const [edit] = value === undefined ? cut(parent, path.at(-1)) : modify(state.text, path, value, {});
+  if (edit === undefined) return;
   const multiline = parent === undefined || /[\r\n]/.test(state.text.slice(parent.offset, parent.offset + parent.length));
   let content = edit.content;
   if (content !== "" && multiline && state.style.formattingOptions !== undefined) {
@@ -91,6 +91,24 @@ function set(state: Draft, path: string[], value: unknown): void {
     content = formatted.slice(edit.offset, edit.offset + content.length + formatted.length - inserted.length);
   }
   state.text = state.text.slice(0, edit.offset) + content + state.text.slice(edit.offset + edit.length);
+}
+
+/**
+ * The edit that removes property `name` of `parent`: with the comma before it,
+ * or for the first of several, with the comma and space after it, so the next
+ * one takes its place on its line (jsonc-parser would pull it onto the brace's).
+ */
+function cut(parent: Node | undefined, name: string | undefined): Edit[] {
+  const properties = parent?.children ?? [];
+  const index = properties.findIndex((p) => p.children?.[0]?.value === name);
+  const property = properties[index];
+  if (parent === undefined || property === undefined) return [];
+  const end = property.offset + property.length;
+  const previous = properties[index - 1];
+  const next = properties[index + 1];
+  if (previous !== undefined) return [{ offset: previous.offset + previous.length, length: end - previous.offset - previous.length, content: "" }];
+  if (next !== undefined) return [{ offset: property.offset, length: next.offset - property.offset, content: "" }];
+  return [{ offset: parent.offset + 1, length: end - parent.offset - 1, content: "" }];
 }
 
 function addHelpers(state: Draft, text: string, root: Node | undefined, edit: Extract<ConfigEdit, { kind: "add" }>): void {

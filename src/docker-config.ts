@@ -28,6 +28,8 @@ export async function editConfigFile(path: string, edit: ConfigEdit, dryRun: boo
 }
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code ?? "error";
+// Nothing there: the path or a folder on it is missing, or a folder on it is a file (the write then says which).
+const absent = (error: unknown) => code(error) === "ENOENT" || code(error) === "ENOTDIR";
 
 /** The file a config path names: itself, or the target of its symlink, which must exist (never replace a link by a file). */
 async function followLink(path: string): Promise<string> {
@@ -35,7 +37,7 @@ async function followLink(path: string): Promise<string> {
     if (!(await lstat(path)).isSymbolicLink()) return path;
     return await realpath(path);
   } catch (error) {
-    if (code(error) === "ENOENT" && !(await isLink(path))) return path;
+    if (absent(error) && !(await isLink(path))) return path;
     if (code(error) === "ENOENT" || code(error) === "ELOOP") {
       const to = await readlink(path).catch(() => "?");
       throw new HelperError(
@@ -59,7 +61,7 @@ async function readRegularFile(path: string): Promise<{ text: string; stats: Sta
     refuseIrregular(path, await stat(path));
   } catch (error) {
     if (error instanceof HelperError) throw error;
-    if (code(error) === "ENOENT") return undefined;
+    if (absent(error)) return undefined;
     throw new HelperError(`cannot read ${path}: ${code(error)}; nothing was changed`);
   }
   let handle;

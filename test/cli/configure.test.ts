@@ -1,34 +1,77 @@
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import {
+  chownSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { helperTargets, runHelper } from "../support/helper-process.js";
+import { readTraces } from "../support/e2e/trace.js";
+import { helperTargets, runHelper, type HelperTarget } from "../support/helper-process.js";
+import { triple } from "../support/triple.js";
 
 const [target] = helperTargets();
 const triples = {
-  ACR_CONTAINER_REGISTRY_SERVER: "mycompany.azurecr.io",
-  ACR_CONTAINER_REGISTRY_USER: "acr-user",
-  ACR_CONTAINER_REGISTRY_PASSWORD: "acr-secret",
-  HUB_CONTAINER_REGISTRY_SERVER: "docker.io",
-  HUB_CONTAINER_REGISTRY_USER: "hubuser",
-  HUB_CONTAINER_REGISTRY_PASSWORD: "hub-secret",
+  ...triple("ACR", "mycompany.azurecr.io", "acr-user", "acr-secret"),
+  ...triple("HUB", "docker.io", "hubuser", "hub-secret"),
 };
+const hubAuth = Buffer.from("hubuser:hub-secret").toString("base64");
 
 let dir: string;
+let configDir: string;
 let configPath: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "configure-"));
-  configPath = join(dir, "docker", "config.json");
+  configDir = join(dir, "docker");
+  configPath = join(configDir, "config.json");
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-const configure = (args: string[] = [], env: Record<string, string> = triples) =>
-  runHelper(target!, ["configure", ...args], { env: { ...env, DOCKER_CONFIG: join(dir, "docker"), HOME: dir } });
+/** The helper under `sh -c 'umask U; exec …'`, so the mode tests see the umask a user's shell could have. */
+const withUmask = (umask: string, inner: HelperTarget = target!): HelperTarget => ({
+  name: `${inner.name} (umask ${umask})`,
+  command: ["sh", "-c", `umask ${umask} && exec "$@"`, "sh", ...inner.command],
+});
+const configure = (args: string[] = [], env: Record<string, string> = triples, via: HelperTarget = target!) =>
+  runHelper(via, ["configure", ...args], { env: { ...env, DOCKER_CONFIG: configDir, HOME: dir }, cwd: dir, timeoutMs: 10_000 });
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 const writeConfig = (content: string, mode = 0o600) => {
-  mkdirSync(join(dir, "docker"), { recursive: true });
+  mkdirSync(configDir, { recursive: true });
   writeFileSync(configPath, content, { mode });
 };
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+/** Every entry under `root` with its type, mode, inode and bytes: equal snapshots mean nothing was written. */
+const snapshot = (root: string): string[] =>
+  readdirSync(root, { recursive: true, withFileTypes: true }).map((e) => {
+    const path = join(e.parentPath, e.name);
+    const s = lstatSync(path);
+    return `${path} ${s.mode} ${s.ino} ${s.mtimeMs} ${s.isFile() ? readFileSync(path, "base64") : ""}`;
+  });
+
+const hasStrace = (() => {
+  try {
+    execFileSync("strace", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasStrace && process.env["CI"]) throw new Error("strace is missing: the test command installs it (test/setup/install-deps.sh)");
+// libuv may submit file operations through io_uring, which strace cannot see: off for the traced runs.
+const traced = (prefix: string, inner: HelperTarget = target!): HelperTarget => ({
+  name: `${inner.name} under strace`,
+  command: ["env", "UV_USE_IO_URING=0", "strace", "-f", "-ff", "-qq", "-e", "trace=%file,%desc", "-o", prefix, ...inner.command],
+});
 
 describe("configure", () => {
   it("creates a private config.json routing every configured registry to the helper", async () => {
@@ -38,34 +81,50 @@ describe("configure", () => {
     expect(readJson(configPath)).toEqual({
       credHelpers: { "https://index.docker.io/v1/": "codespaces", "mycompany.azurecr.io": "codespaces" },
     });
-    expect(statSync(configPath).mode & 0o777).toBe(0o600);
+    expect(modeOf(configPath)).toBe(0o600);
     expect(r.stdout).toContain('credHelpers["mycompany.azurecr.io"] = "codespaces"');
   });
 
-  it("keeps other settings, drops the plaintext copies of served secrets, and says so", async () => {
-    const hubAuth = Buffer.from("hubuser:hub-secret").toString("base64");
-    writeConfig(
-      JSON.stringify({
-        auths: { "https://index.docker.io/v1/": { auth: hubAuth }, "other.test": { auth: "b3RoZXI6eA==" } },
-        credHelpers: { "gcr.io": "gcloud" },
-        psFormat: "table {{.ID}}",
-        experimental: "enabled",
-      }),
-      0o644,
-    );
+  it("keeps other settings byte for byte, drops the plaintext copies of served secrets, and says so", async () => {
+    const before = [
+      "{",
+      '  "auths": {',
+      `    "https://index.docker.io/v1/": { "auth": "${hubAuth}" },`,
+      '    "other.test": { "auth": "b3RoZXI6eA==" }',
+      "  },",
+      '  "credHelpers": { "gcr.io": "gcloud" },',
+      '  "psFormat": "table {{.ID}}",',
+      '  "big": 123456789012345678901234567890, "huge": 1e400, "__proto__": { "x": 1 }',
+      "}",
+      "",
+    ].join("\n");
+    writeConfig(before, 0o644);
     const r = await configure();
     expect(r.code).toBe(0);
-    expect(readJson(configPath)).toEqual({
-      auths: { "other.test": { auth: "b3RoZXI6eA==" } },
-      credHelpers: { "gcr.io": "gcloud", "https://index.docker.io/v1/": "codespaces", "mycompany.azurecr.io": "codespaces" },
-      psFormat: "table {{.ID}}",
-      experimental: "enabled",
-    });
-    expect(readFileSync(configPath, "utf8")).not.toContain(hubAuth);
-    expect(statSync(configPath).mode & 0o777).toBe(0o644);
+    const after = readFileSync(configPath, "utf8");
+    expect(after).toBe(
+      before
+        .replace(`    "https://index.docker.io/v1/": { "auth": "${hubAuth}" },\n`, "")
+        .replace(
+          '{ "gcr.io": "gcloud" }',
+          '{ "gcr.io": "gcloud","mycompany.azurecr.io": "codespaces","https://index.docker.io/v1/": "codespaces" }',
+        ),
+    );
+    expect(modeOf(configPath)).toBe(0o644);
     expect(r.stdout).toContain('removed the plaintext auths entry for "https://index.docker.io/v1/"');
     expect(r.stdout).not.toContain("hub-secret");
-    expect(readdirSync(join(dir, "docker"))).toEqual(["config.json"]);
+    expect(readdirSync(configDir)).toEqual(["config.json"]);
+  });
+
+  it("keeps auths entries for a repository path or with other credentials, and says they exist", async () => {
+    const other = Buffer.from("hubuser:older-secret").toString("base64");
+    const entries = { "docker.io/otherorg": { auth: hubAuth }, "mycompany.azurecr.io": { auth: other } };
+    writeConfig(JSON.stringify({ auths: entries }));
+    const r = await configure();
+    expect(r.code).toBe(0);
+    expect(readJson(configPath).auths).toEqual(entries);
+    expect(r.stdout).toContain(`${configPath}: kept the plaintext auths entry for "docker.io/otherorg": it is for a repository path`);
+    expect(r.stdout).toContain(`${configPath}: kept the plaintext auths entry for "mycompany.azurecr.io": it holds credentials other than the environment's`);
   });
 
   it("is idempotent: a second run changes nothing and does not rewrite the file", async () => {
@@ -80,7 +139,7 @@ describe("configure", () => {
   it("follows a symlinked config and leaves the link in place", async () => {
     const real = join(dir, "dotfiles-config.json");
     writeFileSync(real, '{"credsStore":"desktop"}', { mode: 0o600 });
-    mkdirSync(join(dir, "docker"));
+    mkdirSync(configDir);
     symlinkSync(real, configPath);
     expect((await configure()).code).toBe(0);
     expect(lstatSync(configPath).isSymbolicLink()).toBe(true);
@@ -88,41 +147,240 @@ describe("configure", () => {
   });
 
   it("--dry-run shows the change and writes nothing", async () => {
-    writeConfig('{"auths":{"mycompany.azurecr.io":{"auth":"eDp5"}}}');
+    const content = `{"auths":{"mycompany.azurecr.io":{"auth":"${Buffer.from("acr-user:acr-secret").toString("base64")}"}}}`;
+    writeConfig(content);
+    const before = snapshot(dir);
     const r = await configure(["--dry-run"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('(dry run, not written) credHelpers["mycompany.azurecr.io"] = "codespaces"');
     expect(r.stdout).toContain('(dry run, not written) removed the plaintext auths entry for "mycompany.azurecr.io"');
-    expect(readFileSync(configPath, "utf8")).toBe('{"auths":{"mycompany.azurecr.io":{"auth":"eDp5"}}}');
+    expect(snapshot(dir)).toEqual(before);
   });
 
   it.each([
-    ['{"auths": {', "is not valid JSON"],
-    ['{"credHelpers": {"x": 1}}', "is not a config file this helper understands"],
-    ["[1,2]", "is not a config file this helper understands"],
+    ['{"auths": {', "is not valid JSON; fix or move it and run again (nothing was changed)"],
+    ['{"credHelpers": {"x": 1}}', "is not a config file this helper understands (credHelpers must map names to strings, auths must be an object); fix it and run again (nothing was changed)"],
+    ["[1,2]", "is not a config file this helper understands (credHelpers must map names to strings, auths must be an object); fix it and run again (nothing was changed)"],
   ])("refuses a malformed config %j with one line and leaves it untouched", async (content, message) => {
     writeConfig(content);
     const r = await configure();
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`${configPath} ${message}${message.includes("JSON") ? "; fix or move it and run again (nothing was changed)" : " (credHelpers must map names to strings, auths must be an object); fix it and run again (nothing was changed)"}\n`);
+    expect(r.stdout).toBe(`${configPath} ${message}\n`);
     expect(readFileSync(configPath, "utf8")).toBe(content);
   });
 
-  it("--containers-auth also writes the auth.json podman and skopeo read, naming Docker Hub docker.io", async () => {
+  it("--containers-auth=PATH also writes the auth.json podman and skopeo read, naming Docker Hub docker.io", async () => {
     const authFile = join(dir, "containers", "auth.json");
     const r = await configure([`--containers-auth=${authFile}`]);
     expect(r.code).toBe(0);
     expect(readJson(authFile)).toEqual({ credHelpers: { "docker.io": "codespaces", "mycompany.azurecr.io": "codespaces" } });
-    const viaEnv = await runHelper(target!, ["configure", "--containers-auth"], {
-      env: { ...triples, DOCKER_CONFIG: join(dir, "docker"), HOME: dir },
-    });
-    expect(viaEnv.stdout).toContain(join(dir, ".config", "containers", "auth.json"));
   });
 
-  it("refuses to run with nothing configured, or with an unknown option", async () => {
+  it.each([
+    ["REGISTRY_AUTH_FILE", { REGISTRY_AUTH_FILE: "rf/auth.json", XDG_CONFIG_HOME: "xdg" }, "rf/auth.json"],
+    ["XDG_CONFIG_HOME", { REGISTRY_AUTH_FILE: "", XDG_CONFIG_HOME: "xdg" }, "xdg/containers/auth.json"],
+    ["HOME", { REGISTRY_AUTH_FILE: "", XDG_CONFIG_HOME: "" }, ".config/containers/auth.json"],
+  ])("--containers-auth edits the file %s names, and only it", async (_, vars, expected) => {
+    const env = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, v === "" ? "" : join(dir, v)]));
+    const r = await configure(["--containers-auth"], { ...triples, ...env });
+    expect(r.code, r.stdout).toBe(0);
+    expect(readJson(join(dir, expected)).credHelpers).toEqual({ "docker.io": "codespaces", "mycompany.azurecr.io": "codespaces" });
+    const written = readdirSync(dir, { recursive: true }).filter((p) => String(p).endsWith(".json")).sort();
+    expect(written).toEqual([expected, "docker/config.json"].sort());
+  });
+
+  it("treats an empty DOCKER_CONFIG or HOME as unset, as docker does, never the current folder", async () => {
+    const cwd = join(dir, "cwd");
+    mkdirSync(cwd);
+    const r = await runHelper(target!, ["configure"], { env: { ...triples, DOCKER_CONFIG: "", HOME: dir }, cwd });
+    expect(r.code, r.stdout).toBe(0);
+    expect(readJson(join(dir, ".docker", "config.json")).credHelpers).toBeDefined();
+    const noHome = await runHelper(target!, ["configure", "--dry-run"], { env: { ...triples, DOCKER_CONFIG: "", HOME: "" }, cwd });
+    expect(noHome.stdout).toContain(`${join(userInfo().homedir, ".docker", "config.json")}: (dry run, not written)`);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it("says why when every triple conflicts or is incomplete, and which ones it skipped otherwise", async () => {
+    const conflicting = { ...triple("A", "ghcr.io", "u", "p1"), ...triple("B", "ghcr.io", "u", "p2") };
+    const all = await configure([], conflicting);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toBe(
+      "nothing to configure: ghcr.io skipped: ghcr.io is configured twice with different credentials, by A_CONTAINER_REGISTRY_* " +
+        "and B_CONTAINER_REGISTRY_*; remove or correct one of them\n",
+    );
+    const incomplete = await configure([], { Q_CONTAINER_REGISTRY_SERVER: "quay.io", Q_CONTAINER_REGISTRY_USER: "u" });
+    expect(incomplete.stdout).toBe("nothing to configure: quay.io skipped: Q_CONTAINER_REGISTRY_PASSWORD missing or empty\n");
+    const some = await configure([], { ...conflicting, ...triples });
+    expect(some.code).toBe(0);
+    expect(some.stdout).toContain("ghcr.io skipped: ghcr.io is configured twice");
+    expect(Object.keys(readJson(configPath).credHelpers).sort()).toEqual(["https://index.docker.io/v1/", "mycompany.azurecr.io"]);
     expect((await configure([], {})).stdout).toMatch(/^no <ID>_CONTAINER_REGISTRY_SERVER.*nothing to configure\n$/);
+  });
+
+  it("refuses an unknown option", async () => {
     const r = await configure(["--force"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('configure: unknown option "--force"; use --dry-run and/or --containers-auth[=PATH]\n');
+    expect(r.stdout).toBe('configure: unknown option "--force"; use --dry-run, --remove and/or --containers-auth[=PATH] (see --help)\n');
+  });
+});
+
+describe("configure refuses what is not a config file, at once and with one line", () => {
+  it.each([[[]], [["--dry-run"]]])("a dangling symlink is never replaced by a file (%j)", async (args) => {
+    mkdirSync(configDir);
+    symlinkSync(join(dir, "missing", "config.json"), configPath);
+    const r = await configure(args);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      `${configPath} is a symbolic link to ${join(dir, "missing", "config.json")}, which does not exist; point it at a file or remove it, then run again (nothing was changed)\n`,
+    );
+    expect(lstatSync(configPath).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir, { recursive: true })).toEqual(["docker", join("docker", "config.json")]);
+  });
+
+  it("a symlink loop", async () => {
+    mkdirSync(configDir);
+    symlinkSync(configPath, configPath);
+    const r = await configure();
+    expect(r.stdout).toMatch(/is a symbolic link to .*, which loops; point it at a file or remove it/);
+    expect(lstatSync(configPath).isSymbolicLink()).toBe(true);
+  });
+
+  it.each([
+    ["a FIFO", "a FIFO", () => execFileSync("mkfifo", [configPath])],
+    ["a device (via a link)", "a device", () => symlinkSync("/dev/zero", configPath)],
+    ["a folder", "a folder", () => mkdirSync(configPath)],
+  ])("%s at the config path, even with --dry-run", async (_, kind, make) => {
+    mkdirSync(configDir);
+    make();
+    for (const args of [[], ["--dry-run"]]) {
+      const r = await configure(args);
+      const shown = kind === "a device" ? "/dev/zero" : configPath;
+      expect(r.stdout).toBe(`${shown} is ${kind}, not a config file; move it away or point configure elsewhere (nothing was changed)\n`);
+      expect(r.code).toBe(1);
+    }
+  });
+
+  it("a socket at the config path", async () => {
+    mkdirSync(configDir);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(configPath, resolve));
+    try {
+      const r = await configure(["--dry-run"]);
+      expect(r.stdout).toBe(`${configPath} is a socket, not a config file; move it away or point configure elsewhere (nothing was changed)\n`);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("a folder that cannot be created gets the cannot-write line", async () => {
+    writeFileSync(join(dir, "a-file"), "");
+    const r = await runHelper(target!, ["configure"], { env: { ...triples, DOCKER_CONFIG: join(dir, "a-file", "docker") } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`cannot write ${join(dir, "a-file", "docker", "config.json")}: ENOTDIR; nothing was changed\n`);
+    expect(r.stderr).toBe(`docker-credential-codespaces: ${r.stdout}`);
+  });
+});
+
+describe("configure --remove", () => {
+  it("removes only the credHelpers entries naming this helper, from both files, whatever the environment holds", async () => {
+    const authFile = join(dir, "auth.json");
+    const original = '{\n\t"credHelpers": {\n\t\t"gcr.io": "gcloud"\n\t},\n\t"psFormat": "x"\n}\n';
+    writeConfig(original);
+    writeFileSync(authFile, "{}");
+    expect((await configure([`--containers-auth=${authFile}`])).code).toBe(0);
+    writeFileSync(authFile, readFileSync(authFile, "utf8").replace("}}", ',"quay.io": "codespaces"}}'));
+
+    const dry = await configure(["--remove", "--dry-run", `--containers-auth=${authFile}`], {});
+    expect(dry.stdout).toContain(`${configPath}: (dry run, not written) removed credHelpers["mycompany.azurecr.io"] (it named "codespaces")`);
+    expect(dry.stdout).toContain(`${authFile}: (dry run, not written) removed credHelpers["quay.io"] (it named "codespaces")`);
+    expect(readJson(authFile).credHelpers["quay.io"]).toBe("codespaces");
+
+    const r = await configure(["--remove", `--containers-auth=${authFile}`], {});
+    expect(r.code).toBe(0);
+    expect(readFileSync(configPath, "utf8")).toBe(original);
+    expect(readFileSync(authFile, "utf8")).toBe("{}");
+    expect(r.stdout).toMatch(/plaintext auths entries that configure removed earlier are not restored/);
+    const again = await configure(["--remove"], {});
+    expect(again.stdout).toContain(`${configPath}: already without this helper, nothing to change`);
+    expect(modeOf(configPath)).toBe(0o600);
+  });
+
+  it("creates no file when there is none", async () => {
+    const r = await configure(["--remove"], {});
+    expect(r.code).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+// Issue 13: each of these fails when the write is done in place, when the temp
+// file's mode is left to the umask, when a kept mode is masked, or when the
+// folder is created 0777.
+describe("configure writes atomically with exact modes", () => {
+  it("replaces the file by rename: a hard link to the old file still holds the old bytes", async () => {
+    const old = '{"psFormat": "x"}';
+    writeConfig(old);
+    const held = join(dir, "held");
+    linkSync(configPath, held);
+    const inode = statSync(configPath).ino;
+    expect((await configure()).code).toBe(0);
+    expect(readFileSync(held, "utf8")).toBe(old);
+    expect(statSync(configPath).ino).not.toBe(inode);
+    expect(readdirSync(configDir)).toEqual(["config.json"]);
+  });
+
+  it.each(["000", "077", "022"])("under umask %s a new file is 0600 and each new folder 0700", async (umask) => {
+    configDir = join(dir, "a", "b");
+    configPath = join(configDir, "config.json");
+    expect((await configure([], triples, withUmask(umask))).code).toBe(0);
+    expect([modeOf(join(dir, "a")), modeOf(configDir), modeOf(configPath)]).toEqual([0o700, 0o700, 0o600]);
+  });
+
+  it.each([0o640, 0o604, 0o660, 0o644, 0o400])("keeps mode %s exactly, under umask 000 and 077", async (mode) => {
+    for (const umask of ["000", "077"]) {
+      writeConfig("{}", mode);
+      execFileSync("chmod", [mode.toString(8), configPath]);
+      expect((await configure([], triples, withUmask(umask))).code).toBe(0);
+      expect(modeOf(configPath)).toBe(mode);
+      rmSync(configPath);
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)("run as root on a user's file, keeps its owner and group", async () => {
+    writeConfig("{}", 0o600);
+    chownSync(configDir, 4321, 8765);
+    chownSync(configPath, 4321, 8765);
+    expect((await configure()).code).toBe(0);
+    expect(statSync(configPath)).toMatchObject({ uid: 4321, gid: 8765 });
+    expect(readJson(configPath).credHelpers).toBeDefined();
+  });
+
+  it.skipIf(!hasStrace).each([
+    [undefined, 0o600],
+    [0o640, 0o640],
+  ])("never opens the temp file wider than its final mode (existing mode %s, umask 000)", async (existing, mode) => {
+    if (existing !== undefined) writeConfig("{}", existing);
+    const prefix = join(tmpdir(), `configure-trace-${process.pid}-${mode}`);
+    try {
+      const r = await configure([], triples, traced(prefix, withUmask("000")));
+      expect(r.code, r.stdout).toBe(0);
+      const creates = readTraces(prefix).lines.filter((l) => /O_CREAT/.test(l) && l.includes(configDir));
+      expect(creates).toHaveLength(1);
+      expect(creates[0]).toMatch(new RegExp(`O_EXCL.*, 0${mode.toString(8)}\\) = \\d+$`));
+      expect(modeOf(configPath)).toBe(mode);
+    } finally {
+      for (const f of readdirSync(tmpdir()).filter((n) => n.startsWith(`configure-trace-${process.pid}-${mode}.`))) rmSync(join(tmpdir(), f));
+    }
+  });
+
+  it.skipIf(!hasStrace)("--dry-run writes nothing, as traced", async () => {
+    const content = `{"auths":{"mycompany.azurecr.io":{"auth":"${Buffer.from("acr-user:acr-secret").toString("base64")}"}}}`;
+    writeConfig(content);
+    const prefix = join(dir, "trace");
+    const r = await configure(["--dry-run", `--containers-auth=${join(dir, "auth.json")}`], triples, traced(prefix));
+    expect(r.code, r.stdout).toBe(0);
+    const trace = readTraces(prefix);
+    expect(trace.opened).toContain(configPath);
+    expect(trace.writes.filter((l) => !/\/dev\/(null|tty)|\/proc\//.test(l))).toEqual([]);
+    expect(readFileSync(configPath, "utf8")).toBe(content);
   });
 });
