@@ -1,7 +1,8 @@
+import { isUtf8 } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { constants, type Stats } from "node:fs";
-import { lstat, mkdir, open, readlink, realpath, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { chown, lstat, mkdir, open, readlink, realpath, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import { editConfigText, type ConfigEdit } from "./config-edit.js";
 import { HelperError } from "./errors.js";
 
@@ -69,7 +70,10 @@ async function readRegularFile(path: string): Promise<{ text: string; stats: Sta
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
     const stats = await handle.stat();
     refuseIrregular(path, stats);
-    return { text: await handle.readFile("utf8"), stats };
+    const bytes = await handle.readFile();
+    // Decoding would turn a stray byte into U+FFFD, and the write would then change bytes this never meant to touch.
+    if (!isUtf8(bytes)) throw new HelperError(`${path} is not UTF-8 text; fix or move it and run again (nothing was changed)`);
+    return { text: bytes.toString("utf8"), stats };
   } catch (error) {
     if (error instanceof HelperError) throw error;
     throw new HelperError(`cannot read ${path}: ${code(error)}; nothing was changed`);
@@ -96,20 +100,29 @@ function refuseIrregular(path: string, stats: Stats): void {
  * Temp file + rename in the same folder, so a reader sees the old file or the
  * new one, never half of one. The temp file is created with the final mode
  * (never wider, whatever the umask), then set to it exactly, and given the old
- * file's owner and group, so that root editing a user's file leaves it theirs.
+ * file's owner and group, so that root editing a user's file leaves it theirs;
+ * a file (and folders) root creates get the owner of the folder they land in.
  */
 async function writeAtomically(path: string, text: string, old: Stats | undefined): Promise<void> {
   const mode = old === undefined ? 0o600 : old.mode & 0o777;
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const dir = resolve(dirname(path));
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   let handle;
   let created = false;
   try {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const owner = old ?? (await inheritedOwner(dir));
+    const made = await mkdir(dir, { recursive: true, mode: 0o700 });
+    if (owner !== undefined && made !== undefined) {
+      for (let d = dir; ; d = dirname(d)) {
+        await chown(d, owner.uid, owner.gid);
+        if (d === made || dirname(d) === d) break;
+      }
+    }
     handle = await open(temp, "wx", mode);
     created = true;
     await handle.chmod(mode);
-    const made = await handle.stat();
-    if (old !== undefined && (made.uid !== old.uid || made.gid !== old.gid)) await handle.chown(old.uid, old.gid);
+    const mine = await handle.stat();
+    if (owner !== undefined && (mine.uid !== owner.uid || mine.gid !== owner.gid)) await handle.chown(owner.uid, owner.gid);
     await handle.writeFile(text);
     await handle.sync();
     await handle.close();
@@ -119,5 +132,14 @@ async function writeAtomically(path: string, text: string, old: Stats | undefine
     await handle?.close().catch(() => {});
     if (created) await rm(temp, { force: true }).catch(() => {});
     throw new HelperError(`cannot write ${path}: ${code(error)}; nothing was changed`);
+  }
+}
+
+/** For root only: the owner of the nearest existing folder at or above `dir`, which a new file should belong to. */
+async function inheritedOwner(dir: string): Promise<Stats | undefined> {
+  if (process.geteuid?.() !== 0) return undefined;
+  for (let d = dir; ; d = dirname(d)) {
+    const found = await stat(d).catch(() => undefined);
+    if (found !== undefined || dirname(d) === d) return found;
   }
 }

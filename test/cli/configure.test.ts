@@ -272,6 +272,15 @@ describe("configure refuses what is not a config file, at once and with one line
     }
   });
 
+  it("a file that is not UTF-8, whose stray bytes a rewrite would change", async () => {
+    mkdirSync(configDir);
+    const bytes = Buffer.concat([Buffer.from('{"psFormat": "'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    writeFileSync(configPath, bytes);
+    const r = await configure();
+    expect(r.stdout).toBe(`${configPath} is not UTF-8 text; fix or move it and run again (nothing was changed)\n`);
+    expect(readFileSync(configPath)).toEqual(bytes);
+  });
+
   it("a folder that cannot be created gets the cannot-write line", async () => {
     writeFileSync(join(dir, "a-file"), "");
     const r = await runHelper(target!, ["configure"], { env: { ...triples, DOCKER_CONFIG: join(dir, "a-file", "docker") } });
@@ -352,6 +361,17 @@ describe("configure writes atomically with exact modes", () => {
     expect((await configure()).code).toBe(0);
     expect(statSync(configPath)).toMatchObject({ uid: 4321, gid: 8765 });
     expect(readJson(configPath).credHelpers).toBeDefined();
+  });
+
+  it.runIf(process.getuid?.() === 0)("run as root for a user, creates the folder and file as that user's", async () => {
+    const home = join(dir, "home");
+    mkdirSync(home);
+    chownSync(home, 4321, 8765);
+    const r = await runHelper(target!, ["configure"], { env: { ...triples, HOME: home } });
+    expect(r.code, r.stdout).toBe(0);
+    for (const path of [join(home, ".docker"), join(home, ".docker", "config.json")]) {
+      expect(statSync(path)).toMatchObject({ uid: 4321, gid: 8765 });
+    }
   });
 
   it.skipIf(!hasStrace).each([
