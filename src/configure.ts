@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import type { Io } from "./cli.js";
+import { CONFIGURE_HELP } from "./configure-help.js";
 import type { Credentials } from "./credentials.js";
 import { editConfigFile, type ConfigChange, type ConfigEdit } from "./docker-config.js";
 import { HelperError } from "./errors.js";
@@ -28,6 +29,10 @@ interface Options {
  * environment holds now, since the triples may be gone by then.
  */
 export async function configure(io: Io, table: RegistryTable): Promise<void> {
+  if (io.argv.some((arg) => arg === "--help" || arg === "-h")) {
+    io.stdout(`${CONFIGURE_HELP}\n`);
+    return;
+  }
   const options = parseOptions(io);
   const [docker, containers] = options.remove
     ? [{ kind: "remove", helper: HELPER_SUFFIX } as const, { kind: "remove", helper: HELPER_SUFFIX } as const]
@@ -94,7 +99,7 @@ function parseOptions(io: Io): Options {
       containersAuth = arg.slice(CONTAINERS_AUTH.length + 1);
     } else {
       throw new HelperError(
-        `configure: unknown option ${JSON.stringify(arg)}; use --dry-run, --remove and/or ${CONTAINERS_AUTH}[=PATH] (see --help)`,
+        `configure: unknown option ${JSON.stringify(arg)}; use --dry-run, --remove and/or ${CONTAINERS_AUTH}[=PATH] (see configure --help)`,
       );
     }
   }

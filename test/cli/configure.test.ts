@@ -217,10 +217,14 @@ describe("configure", () => {
     expect((await configure([], {})).stdout).toMatch(/^no <ID>_CONTAINER_REGISTRY_SERVER.*nothing to configure\n$/);
   });
 
-  it("refuses an unknown option", async () => {
+  it("refuses an unknown option, and explains every option with --help", async () => {
     const r = await configure(["--force"]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('configure: unknown option "--force"; use --dry-run, --remove and/or --containers-auth[=PATH] (see --help)\n');
+    expect(r.stdout).toBe('configure: unknown option "--force"; use --dry-run, --remove and/or --containers-auth[=PATH] (see configure --help)\n');
+    const help = await configure(["--dry-run", "--help"], {});
+    expect(help.code).toBe(0);
+    for (const option of ["--dry-run", "--remove", "--containers-auth[=PATH]", "REGISTRY_AUTH_FILE", "DOCKER_CONFIG"]) expect(help.stdout).toContain(option);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 

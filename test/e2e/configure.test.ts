@@ -66,6 +66,14 @@ describe("configure, then pull through the result", { timeout: TEST_TIMEOUT_MS }
     const anonymous = await client.docker(["pull", ref()]);
     expect(anonymous.code).not.toBe(0);
     expect(anonymous.stderr).toContain("no basic auth credentials");
+
+    // --remove undoes the routing: even with the triple set, docker no longer asks the helper
+    const removed = await configure(client, ["--remove"]);
+    expect(removed.code, removed.stdout).toBe(0);
+    expect((client.readConfig() as DockerConfigJson).credHelpers).toEqual({ "registry.example.org": "some-other-helper" });
+    const unrouted = await client.docker(["pull", ref()], { env: tripleEnv() });
+    expect(unrouted.code).not.toBe(0);
+    expect(unrouted.stderr).toContain("no basic auth credentials");
   });
 
   it("7: configure --containers-auth=PATH routes skopeo too", async () => {
