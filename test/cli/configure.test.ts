@@ -396,12 +396,15 @@ describe("configure writes atomically with exact modes", () => {
     }
   });
 
-  it.skipIf(!hasStrace)("--dry-run writes nothing, as traced", async () => {
-    const content = `{"auths":{"mycompany.azurecr.io":{"auth":"${Buffer.from("acr-user:acr-secret").toString("base64")}"}}}`;
+  const planted = `{"auths":{"mycompany.azurecr.io":{"auth":"${Buffer.from("acr-user:acr-secret").toString("base64")}"}}}`;
+  it.skipIf(!hasStrace).each([
+    ["--dry-run", ["--dry-run"], planted, 0],
+    ["a refused file", [], `${planted.slice(0, -1)},}`, 1],
+  ])("writes nothing, as traced: %s", async (_, args, content, code) => {
     writeConfig(content);
     const prefix = join(dir, "trace");
-    const r = await configure(["--dry-run", `--containers-auth=${join(dir, "auth.json")}`], triples, traced(prefix));
-    expect(r.code, r.stdout).toBe(0);
+    const r = await configure([...args, `--containers-auth=${join(dir, "auth.json")}`], triples, traced(prefix));
+    expect(r.code, r.stdout).toBe(code);
     const trace = readTraces(prefix);
     expect(trace.opened).toContain(configPath);
     expect(trace.writes.filter((l) => !/\/dev\/(null|tty)|\/proc\//.test(l))).toEqual([]);
