@@ -1,4 +1,4 @@
-import { applyEdits, findNodeAtLocation, format, modify, parseTree, type Edit, type ModificationOptions, type Node } from "jsonc-parser";
+import { applyEdits, findNodeAtLocation, format, modify, parseTree, type Edit, type FormattingOptions, type Node } from "jsonc-parser";
 import * as z from "zod/mini";
 import type { Credentials } from "./credentials.js";
 import { HelperError } from "./errors.js";
@@ -36,8 +36,9 @@ export interface EditResult {
 
 // Only the two maps this edit reads are checked; every other key is the file's own business.
 const configShape = z.looseObject({
-  credHelpers: z.optional(z.record(z.string(), z.string())),
-  auths: z.optional(z.record(z.string(), z.unknown())),
+  // null reads as empty in docker (Go), so it is not refused here.
+  credHelpers: z.optional(z.nullable(z.record(z.string(), z.string()))),
+  auths: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
 });
 const authEntry = z.looseObject({
   auth: z.optional(z.string()),
@@ -63,7 +64,7 @@ export function editConfigText(path: string, text: string, edit: ConfigEdit): Ed
 
 interface Draft {
   text: string;
-  readonly style: ModificationOptions;
+  readonly style: FormattingOptions;
   readonly changes: string[];
   readonly notes: string[];
 }
@@ -81,10 +82,10 @@ function set(state: Draft, path: string[], value: unknown): void {
   if (edit === undefined) return;
   const multiline = parent === undefined || /[\r\n]/.test(state.text.slice(parent.offset, parent.offset + parent.length));
   let content = edit.content;
-  if (content !== "" && multiline && state.style.formattingOptions !== undefined) {
+  if (content !== "" && multiline) {
     const inserted = applyEdits(state.text, [edit]);
     const range = { offset: edit.offset, length: content.length };
-    const layout = format(inserted, range, { ...state.style.formattingOptions, keepLines: false }).filter(
+    const layout = format(inserted, range, { ...state.style, keepLines: false }).filter(
       (e) => e.offset >= range.offset && e.offset + e.length <= range.offset + range.length,
     );
     const formatted = applyEdits(inserted, layout);
@@ -122,8 +123,8 @@ function addHelpers(state: Draft, text: string, root: Node | undefined, edit: Ex
     state.changes.push(`credHelpers[${JSON.stringify(name)}] = ${JSON.stringify(helper)}${was}`);
   }
   if (existing === undefined && added.length > 0) {
-    // A prototype-free object, so that a "__proto__" name stays a key.
-    set(state, ["credHelpers"], Object.assign(Object.create(null) as object, Object.fromEntries(added)));
+    // fromEntries defines keys, so a "__proto__" name stays a key rather than setting a prototype.
+    set(state, ["credHelpers"], Object.fromEntries(added));
   } else {
     for (const [name, helper] of added) set(state, ["credHelpers", name], helper);
   }
@@ -240,11 +241,11 @@ function propertiesOf(root: Node | undefined, key: string): Map<string, Node> | 
  * the file's indent unit and line ending; a new file is tab-indented, as
  * docker writes it.
  */
-function styleOf(text: string, root: Node | undefined): ModificationOptions {
+function styleOf(text: string, root: Node | undefined): FormattingOptions {
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const first = root?.children?.[0];
   const indent = first === undefined ? "\t" : text.slice(text.lastIndexOf("\n", first.offset) + 1, first.offset);
   return /^ +$/.test(indent)
-    ? { formattingOptions: { insertSpaces: true, tabSize: indent.length, eol } }
-    : { formattingOptions: { insertSpaces: false, tabSize: 1, eol } };
+    ? { insertSpaces: true, tabSize: indent.length, eol }
+    : { insertSpaces: false, tabSize: 1, eol };
 }

@@ -41,6 +41,11 @@ describe("configure's edit keeps every byte it does not name", () => {
     expect(r.text).toBe('{"credHelpers": {"__proto__":"codespaces"}}');
   });
 
+  it("reads a null map as docker does, as empty", () => {
+    expect(edit('{"credHelpers": null, "auths": null}').text).toBe('{"credHelpers": {"ghcr.io":"codespaces"}, "auths": null}');
+    expect(edit('{"credHelpers": null}', remove).changes).toEqual([]);
+  });
+
   it("says when it replaces another helper's entry", () => {
     expect(edit('{"credHelpers":{"ghcr.io":"gcloud"}}').changes).toEqual(['credHelpers["ghcr.io"] = "codespaces" (was "gcloud")']);
   });
