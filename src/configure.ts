@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Io } from "./cli.js";
 import { CONFIGURE_HELP } from "./configure-help.js";
 import type { Credentials } from "./credentials.js";
-import { editConfigFile, type ConfigChange, type ConfigEdit } from "./docker-config.js";
+import { planConfigEdit, writeConfigPlan, type ConfigEdit } from "./docker-config.js";
 import { HelperError } from "./errors.js";
 import type { Env, RegistryTable } from "./registries.js";
 import { listedRegistries, lookupRegistry } from "./registries.js";
@@ -37,12 +37,13 @@ export async function configure(io: Io, table: RegistryTable): Promise<void> {
   const [docker, containers] = options.remove
     ? [{ kind: "remove", helper: HELPER_SUFFIX } as const, { kind: "remove", helper: HELPER_SUFFIX } as const]
     : addEdits(io, table);
-  const results: ConfigChange[] = [
-    await editConfigFile(join(dockerConfigDir(io.env), "config.json"), docker, options.dryRun),
-  ];
-  if (options.containersAuth !== undefined) results.push(await editConfigFile(options.containersAuth, containers, options.dryRun));
+  // Both files are read and checked before either is written: a refusal leaves both as they were.
+  const plans = [await planConfigEdit(join(dockerConfigDir(io.env), "config.json"), docker)];
+  if (options.containersAuth !== undefined) plans.push(await planConfigEdit(options.containersAuth, containers));
 
-  for (const { path, changes, notes } of results) {
+  for (const plan of plans) {
+    if (!options.dryRun) await writeConfigPlan(plan);
+    const { path, changes, notes } = plan;
     if (changes.length === 0) io.stdout(`${path}: already ${options.remove ? "without this helper" : "configured"}, nothing to change\n`);
     for (const change of changes) io.stdout(`${path}: ${options.dryRun ? "(dry run, not written) " : ""}${change}\n`);
     for (const note of notes) io.stdout(`${path}: ${note}\n`);

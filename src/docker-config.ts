@@ -13,19 +13,29 @@ export type { ConfigEdit } from "./config-edit.js";
  * helper's only file writes, and only of configuration, never of a secret.
  */
 
-export interface ConfigChange {
+/** An edit worked out and checked, not yet written. */
+export interface ConfigPlan {
+  /** The path as the user named it. */
   readonly path: string;
   readonly changes: readonly string[];
   readonly notes: readonly string[];
+  /** The file written: `path`, or the target of its symlink. */
+  readonly target: string;
+  readonly text: string;
+  readonly stats: Stats | undefined;
 }
 
-/** Applies `edit` to the file at `path` (created if missing) and says what changed; writes only if something did. */
-export async function editConfigFile(path: string, edit: ConfigEdit, dryRun: boolean): Promise<ConfigChange> {
+/** Reads the file at `path` (none is fine), refusing anything that is not a config file, and works out `edit`. */
+export async function planConfigEdit(path: string, edit: ConfigEdit): Promise<ConfigPlan> {
   const target = await followLink(path);
   const existing = await readRegularFile(target);
   const { text, changes, notes } = editConfigText(path, existing?.text ?? "", edit);
-  if (changes.length > 0 && !dryRun) await writeAtomically(target, text, existing?.stats);
-  return { path, changes, notes };
+  return { path, changes, notes, target, text, stats: existing?.stats };
+}
+
+/** Writes a plan's text, atomically; a plan without changes writes nothing. */
+export async function writeConfigPlan(plan: ConfigPlan): Promise<void> {
+  if (plan.changes.length > 0) await writeAtomically(plan.target, plan.text, plan.stats);
 }
 
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code ?? "error";
@@ -131,7 +141,7 @@ async function writeAtomically(path: string, text: string, old: Stats | undefine
   } catch (error) {
     await handle?.close().catch(() => {});
     if (created) await rm(temp, { force: true }).catch(() => {});
-    throw new HelperError(`cannot write ${path}: ${code(error)}; nothing was changed`);
+    throw new HelperError(`cannot write ${path}: ${code(error)}; it was not changed`);
   }
 }
 

@@ -285,11 +285,20 @@ describe("configure refuses what is not a config file, at once and with one line
     expect(readFileSync(configPath)).toEqual(bytes);
   });
 
+  it("a refused auth.json leaves config.json unwritten too", async () => {
+    writeConfig("{}");
+    const authFile = join(dir, "auth.json");
+    writeFileSync(authFile, "{,}");
+    const r = await configure([`--containers-auth=${authFile}`]);
+    expect(r.stdout).toBe(`${authFile} is not valid JSON; fix or move it and run again (nothing was changed)\n`);
+    expect(readFileSync(configPath, "utf8")).toBe("{}");
+  });
+
   it("a folder that cannot be created gets the cannot-write line", async () => {
     writeFileSync(join(dir, "a-file"), "");
     const r = await runHelper(target!, ["configure"], { env: { ...triples, DOCKER_CONFIG: join(dir, "a-file", "docker") } });
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe(`cannot write ${join(dir, "a-file", "docker", "config.json")}: ENOTDIR; nothing was changed\n`);
+    expect(r.stdout).toBe(`cannot write ${join(dir, "a-file", "docker", "config.json")}: ENOTDIR; it was not changed\n`);
     expect(r.stderr).toBe(`docker-credential-codespaces: ${r.stdout}`);
   });
 });

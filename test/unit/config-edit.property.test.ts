@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ConfigEdit } from "../../src/config-edit.js";
-import { editConfigFile } from "../../src/docker-config.js";
+import { planConfigEdit, writeConfigPlan } from "../../src/docker-config.js";
+
+const editConfigFile = async (path: string, edit: ConfigEdit) => {
+  const plan = await planConfigEdit(path, edit);
+  await writeConfigPlan(plan);
+  return plan;
+};
 
 // Property: on any config file that does not already route a registry to the
 // helper nor hold a plaintext copy of a served secret, `configure` followed by
@@ -119,12 +125,12 @@ describe("configure then configure --remove", () => {
           helpers: new Map(keys.map((k) => [configName(k), "codespaces"])),
           served: new Map(keys.map((k) => [k, CREDENTIALS])),
         };
-        const configured = await editConfigFile(path, add, false);
+        const configured = await editConfigFile(path, add);
         expect(configured.changes).toHaveLength(keys.length);
         const routed = JSON.parse(readFileSync(path, "utf8")) as { credHelpers: Record<string, string> };
         for (const k of keys) expect(routed.credHelpers[configName(k)]).toBe("codespaces");
 
-        await editConfigFile(path, { kind: "remove", helper: "codespaces" }, false);
+        await editConfigFile(path, { kind: "remove", helper: "codespaces" });
         expect(readFileSync(path, "utf8")).toBe(text);
         expect(statSync(path).mode & 0o777).toBe(mode);
         rmSync(path);
