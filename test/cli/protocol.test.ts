@@ -204,8 +204,8 @@ describe.each(helperTargets())("protocol via $name", (target) => {
     });
 
     it("names an unknown verb", async () => {
-      expect(await helper(["fetch"])).toEqual({ code: 1, stdout: "docker-credential-codespaces: unknown action: fetch\n", stderr: "" });
-      expect((await helper(["constructor"])).stdout).toBe("docker-credential-codespaces: unknown action: constructor\n");
+      expect(await helper(["fetch"])).toEqual(failure("unknown action: fetch; see --help\n"));
+      expect((await helper(["constructor"])).stdout).toBe("unknown action: constructor; see --help\n");
     });
 
     it("refuses stray arguments", async () => {
