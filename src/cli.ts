@@ -102,10 +102,6 @@ export async function run(io: Io): Promise<number> {
     io.stdout(`${VERSION_LINE}\n`);
     return 0;
   }
-  if (verb === undefined) {
-    io.stdout(`${USAGE}\n`);
-    return 1;
-  }
   const redact = createRedactor(environmentSecrets(io.env));
   const stderr = (text: string) => io.stderr(redact(text));
   const fail = (line: string) => {
@@ -115,24 +111,25 @@ export async function run(io: Io): Promise<number> {
     stderr(`${HELPER_NAME}: ${line}\n`);
   };
   const debug = createDebug(io.env, stderr);
+  const name = verb ?? "(no action)";
   try {
+    if (verb === undefined) throw new HelperError(USAGE);
     const action = Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
-    if (action === undefined) throw new HelperError(`unknown action: ${verb}; see --help`);
+    if (action === undefined) throw new HelperError(`unknown action ${JSON.stringify(verb)}; see --help`);
     const table = readRegistries(io.env);
     for (const line of table.ignored) debug(line);
     if (verb !== "configure" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
     await action({ io: { ...io, argv: rest, stderr }, table, debug });
     return 0;
   } catch (error) {
-    if (error instanceof NotFoundError) {
-      debug(`${verb} failed: ${error.message}`);
-      io.stdout(`${error.message}\n`);
-    } else if (error instanceof HelperError) {
-      debug(`${verb} failed: ${error.message}`);
-      fail(error.message);
+    if (error instanceof HelperError) {
+      debug(`${name} failed: ${error.message}`);
+      // The not-found sentinel is a fixed text the client compares: never redacted, never on stderr.
+      if (error instanceof NotFoundError) io.stdout(`${error.message}\n`);
+      else fail(error.message);
     } else {
-      debug(`${verb} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      fail(`internal error in ${verb}; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details`);
+      debug(`${name} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      fail(`internal error in ${name}; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details`);
     }
     return 1;
   }

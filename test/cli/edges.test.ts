@@ -77,7 +77,7 @@ describe.each(helperTargets())("output and input edges via $name", (target) => {
 
   it("puts an unknown action on stdout and stderr", async () => {
     const r = await runHelper(target, ["fetch"], { env });
-    const line = "unknown action: fetch; see --help\n";
+    const line = "unknown action \"fetch\"; see --help\n";
     expect(r).toEqual({ code: 1, stdout: line, stderr: `docker-credential-codespaces: ${line}` });
   });
 
