@@ -14,6 +14,8 @@ export class Deadline extends Error {}
 export class Context {
   readonly host: string;
   requestUrl: string | undefined;
+  /** The keys in use once known: the request's, or those the default chain resolved (for redaction). */
+  keys: AwsKeys | undefined;
   constructor(
     private readonly req: MintRequest,
     /** The endpoint override in force, if any. */
@@ -43,8 +45,6 @@ export class Context {
       ? "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken"
       : "ecr:GetAuthorizationToken";
   }
-  /** The keys in use once known: the request's, or those the default chain resolved. */
-  keys: AwsKeys | undefined;
   /** Strips every secret the message could contain (before any truncation cuts one in half), and makes it one line. */
   clean(text: string): string {
     const { env } = this.req;
