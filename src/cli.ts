@@ -3,7 +3,8 @@ import { parseEcrHost } from "./ecr/host.js";
 import { HelperError, NotFoundError } from "./errors.js";
 import { formatGet, formatList, HELPER_NAME, parseServerRequest, parseStoreRequest, USAGE } from "./protocol.js";
 import type { Env, RegistryTable } from "./registries.js";
-import { listedRegistries, lookupRegistry, readRegistries } from "./registries.js";
+import { createRedactor } from "./redact.js";
+import { environmentSecrets, incompleteMessage, listedRegistries, lookupRegistry, readRegistries } from "./registries.js";
 import { resolveCredentials } from "./resolve.js";
 import { dockerConfigName, normaliseServer } from "./server-url.js";
 import { readInput } from "./stdin.js";
@@ -46,6 +47,7 @@ const verbs: Record<string, (ctx: Context) => Promise<void>> = {
       );
     }
     const found = lookupRegistry(table, key);
+    if (found.kind === "incomplete") throw new HelperError(incompleteMessage(found.registry));
     const same =
       found.kind === "configured" &&
       found.registry.user === request.username &&
@@ -85,7 +87,11 @@ function managedBy(table: RegistryTable, key: string): string | undefined {
   return [...table.complete, ...table.incomplete].find((r) => r.key === key)?.id;
 }
 
-/** Runs one helper invocation; returns the exit code. Every failure is one line on stdout. */
+/**
+ * Runs one helper invocation; returns the exit code. Every failure is one line
+ * on stdout; every failure but not-found also on stderr. Everything but the
+ * answer itself passes the redactor on its way out.
+ */
 export async function run(io: Io): Promise<number> {
   const [verb, ...rest] = io.argv;
   if (verb === "-h" || verb === "--help" || verb === "help") {
@@ -96,37 +102,34 @@ export async function run(io: Io): Promise<number> {
     io.stdout(`${VERSION_LINE}\n`);
     return 0;
   }
-  if (verb === undefined) {
-    io.stdout(`${USAGE}\n`);
-    return 1;
-  }
-  const action = Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
-  if (action === undefined) {
-    io.stdout(`${HELPER_NAME}: unknown action: ${verb}\n`);
-    return 1;
-  }
-  const table = readRegistries(io.env);
-  const secrets = [
-    ...table.complete.flatMap((r) => [r.password, r.sessionToken ?? ""]),
-    io.env["AWS_SECRET_ACCESS_KEY"] ?? "",
-    io.env["AWS_SESSION_TOKEN"] ?? "",
-  ];
-  const debug = createDebug(io.env, io.stderr, secrets);
-  for (const line of table.ignored) debug(line);
+  const redact = createRedactor(environmentSecrets(io.env));
+  const stderr = (text: string) => io.stderr(redact(text));
+  const fail = (line: string) => {
+    io.stdout(`${redact(line)}\n`);
+    // docker pull drops a helper's failure and goes anonymous, showing only its
+    // stderr: a real failure must be said there too, or the user never sees why.
+    stderr(`${HELPER_NAME}: ${line}\n`);
+  };
+  const debug = createDebug(io.env, stderr);
+  const name = verb ?? "(no action)";
   try {
+    if (verb === undefined) throw new HelperError(USAGE);
+    const action = Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
+    if (action === undefined) throw new HelperError(`unknown action ${JSON.stringify(verb)}; see --help`);
+    const table = readRegistries(io.env);
+    for (const line of table.ignored) debug(line);
     if (verb !== "configure" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
-    await action({ io: { ...io, argv: rest }, table, debug });
+    await action({ io: { ...io, argv: rest, stderr }, table, debug });
     return 0;
   } catch (error) {
     if (error instanceof HelperError) {
-      debug(`${verb} failed: ${error.message}`);
-      io.stdout(`${error.message}\n`);
-      // docker pull drops a helper's failure and goes anonymous, showing only its
-      // stderr: a real failure must be said there too, or the user never sees why.
-      if (!(error instanceof NotFoundError)) io.stderr(`${HELPER_NAME}: ${error.message}\n`);
+      debug(`${name} failed: ${error.message}`);
+      // The not-found sentinel is a fixed text the client compares: never redacted, never on stderr.
+      if (error instanceof NotFoundError) io.stdout(`${error.message}\n`);
+      else fail(error.message);
     } else {
-      debug(`${verb} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      io.stdout(`${HELPER_NAME}: internal error in ${verb}; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details\n`);
+      debug(`${name} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      fail(`internal error in ${name}; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details`);
     }
     return 1;
   }

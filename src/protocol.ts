@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import type { Credentials } from "./credentials.js";
 import { HelperError } from "./errors.js";
+import { trimAsciiSpace } from "./trim.js";
 
 /**
  * The docker credential-helper wire format: what each verb reads and prints,
@@ -12,9 +13,9 @@ export const HELPER_NAME = "docker-credential-codespaces";
 const MISSING_SERVER_URL = "no credentials server URL";
 const MISSING_USERNAME = "no credentials username";
 
-/** `get` and `erase`: the server string, as received but for surrounding whitespace. */
+/** `get` and `erase`: the server string, as received but for surrounding ASCII whitespace. */
 export function parseServerRequest(text: string): string {
-  const server = text.trim();
+  const server = trimAsciiSpace(text);
   if (server === "") throw new HelperError(MISSING_SERVER_URL);
   return server;
 }
@@ -58,8 +59,8 @@ export function parseStoreRequest(text: string): StoreRequest {
     );
   }
   const { ServerURL = "", Username = "", Secret = "" } = body.data;
-  if (ServerURL.trim() === "") throw new HelperError(MISSING_SERVER_URL);
-  if (Username.trim() === "") throw new HelperError(MISSING_USERNAME);
+  if (trimAsciiSpace(ServerURL) === "") throw new HelperError(MISSING_SERVER_URL);
+  if (trimAsciiSpace(Username) === "") throw new HelperError(MISSING_USERNAME);
   return { serverURL: ServerURL, username: Username, secret: Secret };
 }
 

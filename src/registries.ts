@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { HelperError } from "./errors.js";
 import { normaliseServer } from "./server-url.js";
+import { trimAsciiSpace } from "./trim.js";
 
 /**
  * Reads the registries Codespaces configures as environment variable triples
@@ -25,11 +26,13 @@ export interface Registry {
   readonly sessionToken?: string;
 }
 
-/** A triple that names a server but lacks a part: it never supplies credentials. */
+/** A triple that names a server but lacks a part, or holds one that is unusable: it never supplies credentials. */
 export interface IncompleteRegistry {
   readonly id: string;
   readonly key: string;
   readonly missing: string[];
+  /** Variables whose value was not valid UTF-8 in the environment (Node decodes it to U+FFFD). */
+  readonly undecodable: string[];
 }
 
 export interface RegistryTable {
@@ -40,9 +43,10 @@ export interface RegistryTable {
 }
 
 // Pasted secrets often carry a trailing newline; an all-blank value counts as missing.
+// Only ASCII whitespace goes: U+00A0 or U+FEFF may be part of a secret.
 const value = z.pipe(
   z.optional(z.string()),
-  z.transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim())),
+  z.transform((v) => (v === undefined || trimAsciiSpace(v) === "" ? undefined : trimAsciiSpace(v))),
 );
 const triple = z.object({
   SERVER: value,
@@ -80,9 +84,13 @@ export function readRegistries(env: Env): RegistryTable {
       ignored.push(`${prefix}* ignored: ${prefix}SERVER: ${(error as Error).message}`);
       continue;
     }
-    if (t.USER === undefined || t.PASSWORD === undefined) {
-      const missing = (["USER", "PASSWORD"] as const).filter((p) => t[p] === undefined).map((p) => prefix + p);
-      incomplete.push({ id, key, missing });
+    const missing = (["USER", "PASSWORD"] as const).filter((p) => t[p] === undefined).map((p) => prefix + p);
+    // Sending a secret with U+FFFD in it would fail as a wrong password, far from its cause.
+    const undecodable = (["USER", "PASSWORD", "SESSION_TOKEN"] as const)
+      .filter((p) => t[p]?.includes("\ufffd"))
+      .map((p) => prefix + p);
+    if (t.USER === undefined || t.PASSWORD === undefined || undecodable.length > 0) {
+      incomplete.push({ id, key, missing, undecodable });
       continue;
     }
     complete.push({
@@ -94,6 +102,25 @@ export function readRegistries(env: Env): RegistryTable {
     });
   }
   return { complete, incomplete, ignored };
+}
+
+/** Why an incomplete triple supplies nothing, naming its variables: the line `get` and `store` fail with. */
+export function incompleteMessage({ id, key, missing, undecodable }: IncompleteRegistry): string {
+  const absent = missing.length > 0;
+  const names = absent ? missing : undecodable;
+  const many = names.length > 1;
+  const problem = absent ? "missing or empty" : `not valid UTF-8 (${many ? "they hold" : "it holds"} U+FFFD)`;
+  return (
+    `${key} is configured by ${id}_CONTAINER_REGISTRY_* but ${names.join(" and ")} ${many ? "are" : "is"} ${problem}; ` +
+    `set ${many ? "them" : "it"}${absent ? "" : " again"} in your Codespaces secrets and restart the codespace`
+  );
+}
+
+/** Every secret value the environment holds, for redaction: triple passwords and session tokens, the AWS secret and session token. */
+export function environmentSecrets(env: Env): string[] {
+  return Object.entries(env)
+    .filter(([name]) => /_CONTAINER_REGISTRY_(?:PASSWORD|SESSION_TOKEN)$|^AWS_(?:SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name))
+    .map(([, raw]) => trimAsciiSpace(raw ?? ""));
 }
 
 export type Lookup =

@@ -4,7 +4,7 @@ import { parseEcrHost } from "./ecr/host.js";
 import { ecrTokenExpiry } from "./ecr/token.js";
 import { HelperError, NoAwsCredentialsError, NotFoundError } from "./errors.js";
 import type { Env, Registry, RegistryTable } from "./registries.js";
-import { lookupRegistry } from "./registries.js";
+import { incompleteMessage, lookupRegistry } from "./registries.js";
 
 /**
  * server key → credentials. Sources, in order: a static triple; for ECR hosts
@@ -16,14 +16,8 @@ export async function resolveCredentials(key: string, table: RegistryTable, env:
   const found = lookupRegistry(table, key);
   const ecr = parseEcrHost(key);
   switch (found.kind) {
-    case "incomplete": {
-      const { id, missing } = found.registry;
-      throw new HelperError(
-        `${key} is configured by ${id}_CONTAINER_REGISTRY_* but ${missing.join(" and ")} ` +
-          `${missing.length > 1 ? "are" : "is"} missing or empty; set ${missing.length > 1 ? "them" : "it"} ` +
-          "in your Codespaces secrets and restart the codespace",
-      );
-    }
+    case "incomplete":
+      throw new HelperError(incompleteMessage(found.registry));
     case "configured": {
       const registry = found.registry;
       if (ecr === undefined) return { username: registry.user, secret: registry.password };

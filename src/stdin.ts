@@ -10,12 +10,16 @@ export const MAX_INPUT_BYTES = 64 * 1024;
 export async function readInput(stream: AsyncIterable<Uint8Array>): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    if (size > MAX_INPUT_BYTES) {
-      throw new HelperError(`input too large: more than ${MAX_INPUT_BYTES} bytes on stdin`);
+  try {
+    for await (const chunk of stream) {
+      size += chunk.length;
+      if (size > MAX_INPUT_BYTES) {
+        throw new HelperError(`input too large: more than ${MAX_INPUT_BYTES} bytes on stdin`);
+      }
+      chunks.push(chunk);
     }
-    chunks.push(chunk);
+  } catch (error) {
+    throw unreadable(error);
   }
   let text: string;
   try {
@@ -25,4 +29,12 @@ export async function readInput(stream: AsyncIterable<Uint8Array>): Promise<stri
   }
   if (text.includes("\0")) throw new HelperError("invalid input: stdin contains a NUL byte");
   return text;
+}
+
+/** A read error of the descriptor itself (a directory, an I/O error) as one plain line. */
+function unreadable(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (error instanceof HelperError || typeof code !== "string") return error;
+  if (code === "EISDIR") return new HelperError("cannot read the request: stdin is a directory; pipe the request into the helper");
+  return new HelperError(`cannot read the request from stdin (${code}); pipe the request into the helper`);
 }

@@ -2,6 +2,8 @@
  * Turning whatever the AWS SDK throws into one line that says what went wrong
  * and what to do, with no secret in it.
  */
+import type { AwsKeys } from "../credentials.js";
+import { createRedactor } from "../redact.js";
 import type { EcrHost } from "./host.js";
 import type { MintLimits, MintRequest } from "./mint.js";
 
@@ -12,12 +14,15 @@ export class Deadline extends Error {}
 export class Context {
   readonly host: string;
   requestUrl: string | undefined;
+  /** The keys in use once known: the request's, or those the default chain resolved (for redaction). */
+  keys: AwsKeys | undefined;
   constructor(
     private readonly req: MintRequest,
     /** The endpoint override in force, if any. */
     readonly endpoint: string | undefined,
   ) {
     this.host = req.registry ?? (req.host.kind === "public" ? "public.ecr.aws" : hostName(req.host));
+    this.keys = req.keys;
   }
   url(): string {
     return this.requestUrl ?? withoutUserInfo(this.endpoint) ?? `the ${this.api()} API`;
@@ -40,12 +45,16 @@ export class Context {
       ? "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken"
       : "ecr:GetAuthorizationToken";
   }
-  /** Strips anything secret the message could contain, and makes it one line. */
+  /** Strips every secret the message could contain (before any truncation cuts one in half), and makes it one line. */
   clean(text: string): string {
-    let out = text;
-    const k = this.req.keys;
-    for (const s of [k?.secretAccessKey, k?.sessionToken]) if (s) out = out.split(s).join("<redacted>");
-    return out.replace(/\s+/g, " ").trim();
+    const { env } = this.req;
+    const redact = createRedactor([
+      this.keys?.secretAccessKey,
+      this.keys?.sessionToken,
+      env["AWS_SECRET_ACCESS_KEY"],
+      env["AWS_SESSION_TOKEN"],
+    ]);
+    return redact(text).replace(/\s+/g, " ").trim();
   }
 }
 
@@ -68,6 +77,12 @@ function hostName(h: Extract<EcrHost, { kind: "private" }>): string {
 /** The API answered 2xx with a body that is not a token. */
 export class Malformed extends Error {}
 
+/** The response body passed MAX_RESPONSE_BYTES: no token is that large. */
+export class TooLarge extends Error {}
+
+/** A token response is a few KB; anything past this is not one, and is not read further. */
+export const MAX_RESPONSE_BYTES = 256 * 1024;
+
 export const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 const UNKNOWN_KEY = new Set(["UnrecognizedClientException", "InvalidClientTokenId"]);
@@ -76,7 +91,7 @@ const DENIED = new Set(["AccessDeniedException", "AccessDenied"]);
 const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken"]);
 const SKEW = new Set(["RequestExpired", "RequestTimeTooSkewed", "InvalidSignatureException:expired"]);
 const THROTTLED = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"]);
-const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EPROTO", "ERR_INVALID_URL", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]);
+const NETWORK = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPROTO", "ERR_INVALID_URL", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]);
 
 /** One line saying what went wrong and what to do; never a secret. */
 export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: AbortSignal): string {
@@ -93,6 +108,9 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
   const h = ctx.host;
   const tag = `(${name}${status ? `, HTTP ${status}` : ""})`;
 
+  if (err instanceof TooLarge) {
+    return `${h}: the response from ${ctx.url()} is larger than ${MAX_RESPONSE_BYTES / 1024} KiB, which no token is; check AWS_ENDPOINT_URL* and any proxy in between`;
+  }
   if (signal.aborted || err instanceof Deadline) {
     return `${h}: no answer from ${ctx.url()} within ${seconds(limits.totalMs)}; check network access to AWS and try again`;
   }
@@ -117,6 +135,10 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
   }
   if (THROTTLED.has(name) || status === 429) {
     return `${h}: AWS kept throttling GetAuthorizationToken at ${ctx.url()} after ${limits.maxAttempts} attempts ${tag}; try again shortly`;
+  }
+  // The SDK names a reset "TimeoutError" too (code ECONNRESET, "socket hang up"): the code tells them apart.
+  if (code === "ECONNRESET" || code === "EPIPE") {
+    return `${h}: ${ctx.url()} closed the connection without an answer (${code}); check network access to AWS or AWS_ENDPOINT_URL*`;
   }
   if (name === "TimeoutError" || code === "ETIMEDOUT") {
     return `${h}: ${ctx.url()} did not answer in time ${tag}; check network access to AWS`;

@@ -3,12 +3,13 @@
  * imports the AWS SDK; the core loads it lazily for ECR hosts only.
  * Nothing is cached, logged or written: every call asks AWS afresh.
  */
+import { Transform, type Readable } from "node:stream";
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import * as z from "zod/mini";
 import type { AwsKeys, Credentials } from "../credentials.js";
 import { HelperError, NoAwsCredentialsError } from "../errors.js";
 import type { EcrHost } from "./host.js";
-import { Context, Deadline, explain, Malformed, redact, seconds } from "./failure.js";
+import { Context, Deadline, explain, Malformed, MAX_RESPONSE_BYTES, redact, seconds, TooLarge } from "./failure.js";
 import { passwordOfAuthorizationToken } from "./token.js";
 
 export interface MintLimits {
@@ -68,6 +69,7 @@ export async function mintEcrCredentials(req: MintRequest): Promise<Credentials>
   const timer = setTimeout(() => abort.abort(new Deadline()), limits.totalMs);
   try {
     const keys = req.keys ?? (await defaultChainKeys(req, ctx, limits, abort.signal));
+    ctx.keys = keys;
     const token = await callApi(req, ctx, keys, limits, abort.signal);
     const password = passwordOfAuthorizationToken(token);
     if (password === undefined) {
@@ -164,6 +166,22 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
   };
   const recordUrlOptions = { step: "finalizeRequest", name: "ecrRecordUrl" } as const;
 
+  // Bounds the response body below the deserializer (low priority: nearer the
+  // wire), which would otherwise read any amount into memory.
+  const boundBody = <A, R extends { response: unknown }>(next: (args: A) => Promise<R>) => async (args: A) => {
+    const out = await next(args);
+    const response = out.response as { headers?: Record<string, string>; body?: Readable };
+    const body = response.body;
+    if (body === undefined || typeof body.pipe !== "function") return out;
+    if (Number(response.headers?.["content-length"] ?? 0) > MAX_RESPONSE_BYTES) {
+      body.destroy();
+      throw new TooLarge();
+    }
+    response.body = limited(body);
+    return out;
+  };
+  const boundBodyOptions = { step: "deserialize", priority: "low", name: "ecrBoundResponse" } as const;
+
   // The two APIs differ only in client, command and response shape. ECR
   // Public's token API lives in us-east-1 only.
   let client: { destroy(): void };
@@ -171,6 +189,7 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
   if (req.host.kind === "private") {
     const ecr = new ECRClient({ ...base, region: req.host.region });
     ecr.middlewareStack.add(recordUrl, recordUrlOptions);
+    ecr.middlewareStack.add(boundBody, boundBodyOptions);
     token = async () => {
       const out = await ecr.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });
       return PrivateOutput.safeParse(out).data?.authorizationData[0]?.authorizationToken;
@@ -182,6 +201,7 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
     );
     const ecrPublic = new ECRPUBLICClient({ ...base, region: "us-east-1" });
     ecrPublic.middlewareStack.add(recordUrl, recordUrlOptions);
+    ecrPublic.middlewareStack.add(boundBody, boundBodyOptions);
     token = async () => {
       const out = await ecrPublic.send(new GetPublicAuthorizationTokenCommand({}), { abortSignal: signal });
       return PublicOutput.safeParse(out).data?.authorizationData.authorizationToken;
@@ -198,6 +218,21 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
   } finally {
     client.destroy();
   }
+}
+
+/** `body`, failing with TooLarge and hanging up as soon as it passes MAX_RESPONSE_BYTES. */
+function limited(body: Readable): Readable {
+  let size = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size <= MAX_RESPONSE_BYTES) return done(null, chunk);
+      body.destroy();
+      done(new TooLarge());
+    },
+  });
+  body.on("error", (error) => limiter.destroy(error));
+  return body.pipe(limiter);
 }
 
 function profileOf(env: MintRequest["env"]): { profile?: string } {

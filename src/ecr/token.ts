@@ -1,10 +1,14 @@
 /** Decoding ECR authorization tokens and passwords. No AWS SDK here (light path). */
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// One character class, no repeated group: a quantified group makes V8's
+// backtracking regex recurse per repetition and overflow the stack on long input.
+const NOT_BASE64 = /[^A-Za-z0-9+/]/;
 
 function strictBase64(text: string): string | undefined {
-  // Buffer.from silently skips bad characters, so check the alphabet first.
-  if (text.length === 0 || !BASE64.test(text)) return undefined;
+  // Buffer.from silently skips bad characters, so check the alphabet and padding first.
+  if (text.length === 0 || text.length % 4 !== 0) return undefined;
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  if (NOT_BASE64.test(text.slice(0, text.length - padding))) return undefined;
   return Buffer.from(text, "base64").toString("utf8");
 }
 

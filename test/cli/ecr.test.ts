@@ -113,6 +113,22 @@ describe.each(helperTargets())("ECR via $name", (target) => {
     expect(await get("public.ecr.aws", endpoints())).toEqual({ code: 1, stdout: "credentials not found in native keychain\n", stderr: "" });
   });
 
+  it.each([
+    [{ kind: "close" } as const, /closed the connection without an answer \(ECONNRESET\)/],
+    [{ kind: "huge", bytes: 100 * 1024 * 1024 } as const, /is larger than 256 KiB/],
+  ])("reports a hostile endpoint (%j) in one line on stdout and stderr", async (fault, expected) => {
+    fake.setFault(fault);
+    try {
+      const r = await get(HOST1);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(expected);
+      expect(r.stdout.split("\n")).toHaveLength(2);
+      expect(r.stderr).toBe(`docker-credential-codespaces: ${r.stdout}`);
+    } finally {
+      fake.setFault(undefined);
+    }
+  });
+
   it("never sends an ECR triple's secret key to the registry as a password", async () => {
     const r = await get(HOST1);
     for (const secret of secrets) expect(r.stdout + r.stderr).not.toContain(secret);

@@ -197,15 +197,13 @@ describe.each(helperTargets())("protocol via $name", (target) => {
       });
     });
 
-    it("without a verb prints usage and exits 1", async () => {
-      const r = await helper([]);
-      expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/^Usage: /);
+    it("without a verb prints usage on stdout and stderr and exits 1", async () => {
+      expect(await helper([])).toEqual(failure("Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n"));
     });
 
     it("names an unknown verb", async () => {
-      expect(await helper(["fetch"])).toEqual({ code: 1, stdout: "docker-credential-codespaces: unknown action: fetch\n", stderr: "" });
-      expect((await helper(["constructor"])).stdout).toBe("docker-credential-codespaces: unknown action: constructor\n");
+      expect(await helper(["fetch"])).toEqual(failure("unknown action \"fetch\"; see --help\n"));
+      expect((await helper(["constructor"])).stdout).toBe("unknown action \"constructor\"; see --help\n");
     });
 
     it("refuses stray arguments", async () => {

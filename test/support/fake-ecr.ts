@@ -23,8 +23,14 @@ export type FakeEcrFault =
   | { kind: "expired-token" }
   | { kind: "throttle"; times: number }
   | { kind: "hang" }
+  /** Accept the connection, read the request, then close it without a response. */
+  | { kind: "close" }
+  /** Answer 200 with a JSON body of about `bytes` bytes, sent in chunks (Content-Length declared only if asked). */
+  | { kind: "huge"; bytes: number; declareLength?: boolean }
   | { kind: "malformed"; body?: string }
-  | { kind: "server-error" };
+  | { kind: "server-error" }
+  /** Answer 400 with this error type and message (e.g. one that echoes what the client sent). */
+  | { kind: "error"; type: string; message: string };
 
 export interface FakeEcrRequest {
   accessKeyId: string;
@@ -36,6 +42,8 @@ export interface FakeEcrRequest {
 export interface FakeEcr {
   url: string;
   requests: FakeEcrRequest[];
+  /** Body bytes the last "huge" answer got written before the client stopped reading. */
+  hugeBytesSent: number;
   setFault(fault: FakeEcrFault | undefined): void;
   close(): Promise<void>;
 }
@@ -165,6 +173,7 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       if (fault?.kind === "hang") return; // never answer; close() destroys the socket
+      if (fault?.kind === "close") return void req.socket.destroy();
       const v = verify(req, body, opts.keys, fault?.kind === "unknown-key");
       if (v.record) requests.push(v.record);
       if (!v.ok) return error(res, v.type, v.message);
@@ -187,6 +196,10 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
           return send(res, 200, fault.body ?? { authorizationData: [{ authorizationToken: "bm90LWEtdG9rZW4=", expiresAt: 1 }] });
         case "server-error":
           return error(res, "ServerException", "Internal error", 500);
+        case "error":
+          return error(res, fault.type, fault.message);
+        case "huge":
+          return sendHuge(res, fault.bytes, fault.declareLength === true);
       }
       const expiration = Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_S;
       const password =
@@ -202,15 +215,42 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
     });
   });
 
+  /** `{"authorizationData":[{"authorizationToken":"AAAA…"}]}` streamed with backpressure, counting what the socket took. */
+  function sendHuge(res: ServerResponse, bytes: number, declareLength: boolean): void {
+    const head = '{"authorizationData":[{"authorizationToken":"';
+    const tail = '"}]}';
+    const chunk = Buffer.alloc(64 * 1024, "A");
+    let left = Math.max(0, bytes - head.length - tail.length);
+    fake.hugeBytesSent = 0;
+    res.writeHead(200, {
+      "content-type": "application/x-amz-json-1.1",
+      ...(declareLength ? { "content-length": head.length + left + tail.length } : {}),
+    });
+    res.on("error", () => {});
+    res.socket?.on("error", () => {});
+    const pump = (): void => {
+      while (left > 0 && !res.destroyed) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        left -= piece.length;
+        fake.hugeBytesSent += piece.length;
+        if (!res.write(piece)) return void res.once("drain", pump);
+      }
+      if (!res.destroyed) res.end(tail);
+    };
+    res.write(head);
+    pump();
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 
-  return {
+  const fake: FakeEcr = {
     url: `http://127.0.0.1:${port}`,
     requests,
+    hugeBytesSent: 0,
     setFault(f) {
       fault = f;
       throttled = 0;
@@ -222,6 +262,7 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
       });
     },
   };
+  return fake;
 }
 
 /** A loopback port that accepts connections and never answers (an unresponsive IMDS or API). */

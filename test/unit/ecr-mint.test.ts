@@ -275,6 +275,78 @@ describe("errors are one line, name the host and the cause, and hold no secret",
   });
 });
 
+describe("hostile endpoints", () => {
+  it("an endpoint that accepts and then closes the connection is a closed connection, not a timeout", async () => {
+    fake.setFault({ kind: "close" });
+    const m = await failure({ host: USE1, keys: KEY_A, limits: { maxAttempts: 2 } }, USE1Name());
+    expect(m).toMatch(/http:\/\/127\.0\.0\.1:\d+\/ closed the connection without an answer/);
+    expect(m).not.toMatch(/in time|within/);
+  });
+
+  it.each([false, true])("a 100 MB body fails with one line after reading a bounded part of it (Content-Length declared: %s)", async (declareLength) => {
+    fake.setFault({ kind: "huge", bytes: 100 * 1024 * 1024, declareLength });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/the response from http:\/\/127\.0\.0\.1:\d+\/ is larger than \d+ KiB/);
+    // The client hung up early: far less than the body reached the socket.
+    expect(fake.hugeBytesSent).toBeLessThan(16 * 1024 * 1024);
+    expect(fake.requests).toHaveLength(1);
+  });
+});
+
+describe("every secret the helper knows of is redacted from messages, whatever its length and encoding", () => {
+  const SHORT = { accessKeyId: "AKIAFAKESHORTSECRET0", secretAccessKey: "s3c/r+t", sessionToken: "tk/=" };
+  const echo = (secret: string, token: string) =>
+    `echo ${secret} ${encodeURIComponent(secret)} ${encodeURIComponent(secret).toLowerCase()} ${token} ${encodeURIComponent(token)}`;
+  const leaks = (m: string, secret: string, token: string) =>
+    [secret, encodeURIComponent(secret), encodeURIComponent(secret).toLowerCase(), token, encodeURIComponent(token)].filter((s) => m.includes(s));
+
+  it("a triple's short secret and session token", async () => {
+    const fakeKeys = await startFakeEcr({ keys: [SHORT], fault: { kind: "error", type: "WeirdException", message: echo(SHORT.secretAccessKey, SHORT.sessionToken) } });
+    try {
+      const env = envFor({ AWS_ENDPOINT_URL_ECR: fakeKeys.url });
+      const m = await failure({ host: USE1, keys: SHORT, env }, USE1Name());
+      expect(m).toContain("WeirdException");
+      expect(leaks(m, SHORT.secretAccessKey, SHORT.sessionToken)).toEqual([]);
+    } finally {
+      await fakeKeys.close();
+    }
+  });
+
+  it("the secret and session token the default chain resolved from a credentials file", async () => {
+    const file = join(home, "credentials-redaction-test");
+    writeFileSync(
+      file,
+      `[default]\naws_access_key_id = ${SHORT.accessKeyId}\naws_secret_access_key = ${SHORT.secretAccessKey}\naws_session_token = ${SHORT.sessionToken}\n`,
+    );
+    const fakeKeys = await startFakeEcr({ keys: [SHORT], fault: { kind: "error", type: "WeirdException", message: echo(SHORT.secretAccessKey, SHORT.sessionToken) } });
+    try {
+      const env = envFor({ AWS_SHARED_CREDENTIALS_FILE: file, AWS_ENDPOINT_URL_ECR: fakeKeys.url });
+      const m = await failure({ host: USE1, env, source: undefined }, USE1Name());
+      expect(m).toContain("WeirdException");
+      expect(leaks(m, SHORT.secretAccessKey, SHORT.sessionToken)).toEqual([]);
+    } finally {
+      await fakeKeys.close();
+      rmSync(file);
+    }
+  });
+
+  it("AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from the environment", async () => {
+    const fakeKeys = await startFakeEcr({ keys: [SHORT], fault: { kind: "error", type: "WeirdException", message: echo(SHORT.secretAccessKey, SHORT.sessionToken) } });
+    try {
+      const env = envFor({
+        AWS_ACCESS_KEY_ID: SHORT.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: SHORT.secretAccessKey,
+        AWS_SESSION_TOKEN: SHORT.sessionToken,
+        AWS_ENDPOINT_URL_ECR: fakeKeys.url,
+      });
+      const m = await failure({ host: USE1, env, source: undefined }, USE1Name());
+      expect(leaks(m, SHORT.secretAccessKey, SHORT.sessionToken)).toEqual([]);
+    } finally {
+      await fakeKeys.close();
+    }
+  });
+});
+
 describe("retries and time bounds", () => {
   it("retries throttling and then succeeds", async () => {
     fake.setFault({ kind: "throttle", times: 1 });

@@ -50,3 +50,12 @@ describe("passwordOfAuthorizationToken", () => {
     expect(passwordOfAuthorizationToken(token)).toBeUndefined();
   });
 });
+
+describe("long input", () => {
+  it("checks a 32 MB token without exhausting the stack", () => {
+    const password = "p".repeat(24 * 1024 * 1024);
+    const token = b64(`AWS:${password}`);
+    expect(passwordOfAuthorizationToken(token)?.length).toBe(password.length);
+    expect(ecrTokenExpiry(`${token.slice(0, -4)}!!!!`)).toBeUndefined();
+  });
+});

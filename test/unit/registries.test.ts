@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listedRegistries, lookupRegistry, readRegistries } from "../../src/registries.js";
+import { incompleteMessage, listedRegistries, lookupRegistry, readRegistries } from "../../src/registries.js";
 import { triple } from "../support/triple.js";
 
 
@@ -31,8 +31,8 @@ describe("readRegistries", () => {
     });
     expect(table.complete).toEqual([]);
     expect(table.incomplete).toEqual([
-      { id: "A", key: "a.test", missing: ["A_CONTAINER_REGISTRY_USER", "A_CONTAINER_REGISTRY_PASSWORD"] },
-      { id: "B", key: "b.test", missing: ["B_CONTAINER_REGISTRY_PASSWORD"] },
+      { id: "A", key: "a.test", missing: ["A_CONTAINER_REGISTRY_USER", "A_CONTAINER_REGISTRY_PASSWORD"], undecodable: [] },
+      { id: "B", key: "b.test", missing: ["B_CONTAINER_REGISTRY_PASSWORD"], undecodable: [] },
     ]);
   });
 
@@ -70,5 +70,24 @@ describe("lookupRegistry", () => {
     const table = readRegistries({ ...triple("A", "x.test", "u", "p"), B_CONTAINER_REGISTRY_SERVER: "x.test" });
     expect(lookupRegistry(table, "x.test").kind).toBe("configured");
     expect(lookupRegistry(readRegistries({ B_CONTAINER_REGISTRY_SERVER: "x.test" }), "x.test").kind).toBe("incomplete");
+  });
+});
+
+describe("secret values", () => {
+  it("trims only ASCII whitespace, keeping U+00A0, U+FEFF and other Unicode spaces", () => {
+    const table = readRegistries(triple("U", "u.test", "\u2003user\t", " \u00a0pass\ufeff\r\n"));
+    expect(table.complete[0]).toMatchObject({ user: "\u2003user", password: "\u00a0pass\ufeff" });
+  });
+
+  it("makes a triple holding U+FFFD (not valid UTF-8 in the environment) unusable, naming the variable", () => {
+    const table = readRegistries({ ...triple("X", "x.test", "u", "p\ufffd"), X_CONTAINER_REGISTRY_SESSION_TOKEN: "\ufffd" });
+    expect(table.complete).toEqual([]);
+    const found = lookupRegistry(table, "x.test");
+    expect(found.kind).toBe("incomplete");
+    if (found.kind !== "incomplete") return;
+    expect(incompleteMessage(found.registry)).toBe(
+      "x.test is configured by X_CONTAINER_REGISTRY_* but X_CONTAINER_REGISTRY_PASSWORD and X_CONTAINER_REGISTRY_SESSION_TOKEN " +
+        "are not valid UTF-8 (they hold U+FFFD); set them again in your Codespaces secrets and restart the codespace",
+    );
   });
 });

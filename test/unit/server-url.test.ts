@@ -29,6 +29,26 @@ describe("normaliseServer", () => {
     ["https://registry-1.docker.io/v2/", "docker.io"],
     ["docker.io/library/alpine", "docker.io"],
     ["docker.io:5000", "docker.io:5000"],
+    // Only 443 is the default: docker keeps any other port, 80 included.
+    ["http://registry.test:80", "registry.test:80"],
+    ["registry.test:80", "registry.test:80"],
+    ["registry.test:05000", "registry.test:5000"],
+    ["registry.test:0443", "registry.test"],
+    ["10.0.0.8:5000", "10.0.0.8:5000"],
+    ["0.0.0.0", "0.0.0.0"],
+    ["255.255.255.255:443", "255.255.255.255"],
+    // Names with digits or hex-looking labels stay names when their last label is not numeric.
+    ["0x7f000001.test", "0x7f000001.test"],
+    ["127.0.0.1.nip.test", "127.0.0.1.nip.test"],
+    ["1e3", "1e3"],
+    // IPv6: one spelling per address (RFC 5952), never folded into IPv4.
+    ["[::FFFF:7F00:1]", "[::ffff:7f00:1]"],
+    ["[::ffff:127.0.0.1]:5000", "[::ffff:7f00:1]:5000"],
+    ["[2001:DB8:0:0:0:0:0:1]", "[2001:db8::1]"],
+    ["ghcr.io.:443", "ghcr.io"],
+    ["ghcr.io.:5000", "ghcr.io:5000"],
+    ["xn--bcher-kva.test", "xn--bcher-kva.test"],
+    ["\tghcr.io\r\n", "ghcr.io"],
   ])("%j -> %j", (input, key) => {
     expect(normaliseServer(input)).toBe(key);
   });
@@ -49,6 +69,33 @@ describe("normaliseServer", () => {
     [".myco.azurecr.io", "not a valid host"],
     ["[::1", "expected host[:port]"],
     ["https://", "expected host[:port]"],
+    // Numeric IPv4 spellings other URL parsers fold into an address; docker and
+    // containerd (Go) do not, so they are refused rather than matched.
+    ["2130706433", "dotted quad"],
+    ["127.1", "dotted quad"],
+    ["0x7f000001", "dotted quad"],
+    ["0X7F000001", "dotted quad"],
+    ["0177.0.0.1", "dotted quad"],
+    ["127.0.0.01", "dotted quad"],
+    ["127.0.0.1.", "dotted quad"],
+    ["10.8:5000", "dotted quad"],
+    ["256.0.0.1", "dotted quad"],
+    ["1.2.3.4.5", "dotted quad"],
+    ["example.0x10", "dotted quad"],
+    ["https://0x7f.1/v2/", "dotted quad"],
+    ["registry.test:0", "not a valid host"],
+    ["registry.test:", "expected host[:port]"],
+    ["[fe80::1%25eth0]", "expected host[:port]"],
+    ["[::1.2.3]", "not a valid host"],
+    ["[1::2::3]", "not a valid host"],
+    ["ghcr.io\u00a0", "expected host[:port]"],
+    ["\ufeffghcr.io", "expected host[:port]"],
+    ["gh\tcr.io", "expected host[:port]"],
+    ["ghcr\u3002io", "expected host[:port]"],
+    ["\uff47hcr.io", "expected host[:port]"],
+    ["\u212aube.test", "expected host[:port]"],
+    ["https:ghcr.io", "expected host[:port]"],
+    ["//ghcr.io", "expected host[:port]"],
   ])("rejects %j", (input, message) => {
     expect(() => normaliseServer(input)).toThrow(message);
   });
@@ -64,6 +111,8 @@ describe("normaliseServer", () => {
     "myco.azurecr.io:5000",
     "myco-azurecr.io",
     "myco.azurecr.io-evil.test",
+    "myco.azurecr.io:80",
+    "http://myco.azurecr.io:80/",
   ])("%j is not myco.azurecr.io", (input) => {
     expect(normaliseServer(input)).not.toBe("myco.azurecr.io");
   });
