@@ -27,7 +27,8 @@ interface Context {
 
 const VERSION_LINE = `${HELPER_NAME} (${HELPER_NAME}) ${PACKAGE_VERSION}`;
 
-const verbs: Record<string, (ctx: Context) => Promise<void>> = {
+/** A verb returns its exit code when it is not simply 0 (doctor's verdict). */
+const verbs: Record<string, (ctx: Context) => Promise<number | void>> = {
   get: async ({ io, table, debug }) => {
     const server = parseServerRequest(await readInput(io.stdin));
     const key = normaliseServer(server);
@@ -78,6 +79,7 @@ const verbs: Record<string, (ctx: Context) => Promise<void>> = {
     const { configure } = await import("./configure.js");
     await configure(io, table);
   },
+  doctor: async ({ io, table }) => (await import("./doctor/index.js")).doctor(io, table, VERSION_LINE),
 };
 
 /** The ID of the triple (complete or not) that names `key`, if any. */
@@ -112,11 +114,10 @@ export async function run(io: Io): Promise<number> {
     io.env["AWS_SESSION_TOKEN"] ?? "",
   ];
   const debug = createDebug(io.env, io.stderr, secrets);
-  for (const line of table.ignored) debug(line);
+  for (const { id, reason } of table.ignored) debug(`${id}_CONTAINER_REGISTRY_* ignored: ${reason}`);
   try {
-    if (verb !== "configure" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
-    await action({ io: { ...io, argv: rest }, table, debug });
-    return 0;
+    if (verb !== "configure" && verb !== "doctor" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
+    return (await action({ io: { ...io, argv: rest }, table, debug })) ?? 0;
   } catch (error) {
     if (error instanceof HelperError) {
       debug(`${verb} failed: ${error.message}`);
