@@ -54,7 +54,7 @@ async function verify(check: RegistryCheck, signal: AbortSignal): Promise<Verdic
   const { base, first } = await ping(check, signal);
   const v2 = new URL("/v2/", base);
   const opts = { agents: check.agents, signal, skipVerify: check.insecure };
-  const via = base.protocol === "http:" ? " over plain HTTP (docker treats this registry as insecure)" : "";
+  const via = base.protocol === "http:" ? " over plain HTTP, as docker does for an insecure registry" : "";
 
   if (first.status === 200) {
     return isRegistry(first)
