@@ -26,7 +26,7 @@ export async function checkProgramOnPath(env: Env, versionLine: string): Promise
   const target = await realpath(found).catch(() => found);
   if (self.includes(target)) return { ok: true, message: `docker runs this program (${found})` };
   const said = await versionOf(found, env);
-  if (said === versionLine) return { ok: true, message: `docker runs ${found}, which reports this version (${versionLine})` };
+  if (said === versionLine) return { ok: true, message: `docker runs ${found}, which reports this program's version` };
   return {
     ok: false,
     message: `docker runs ${found}, which is not this program (it says ${said === undefined ? "nothing usable to `version`" : JSON.stringify(said)}); fix PATH or replace it`,

@@ -41,7 +41,7 @@ export function makeReport(registries: readonly RegistryReport[], problems: read
 
 export function renderJson(report: Report, secrets: readonly string[]): string {
   const { ok, registries, problems } = report;
-  return `${scrub(JSON.stringify({ ok, registries, problems }, null, 2), secrets, true)}\n`;
+  return `${scrub(JSON.stringify({ ok, registries, problems }), secrets, true)}\n`;
 }
 
 export function renderLines(report: Report, secrets: readonly string[]): string {

@@ -76,7 +76,7 @@ describe.each(helperTargets())("doctor --offline via $name", (target) => {
       problems: [],
     });
     expect(lines).toContain("ghcr.io (GH_CONTAINER_REGISTRY_*): ok\n");
-    expect(lines).toMatch(/note: docker runs .*docker-credential-codespaces, which reports this version \(docker-credential-codespaces \(docker-credential-codespaces\) \d+\.\d+\.\d+\)/);
+    expect(lines).toContain(`note: docker runs ${join(bin, "docker-credential-codespaces")}, which reports this program's version\n`);
   });
 
   it("a plaintext auths copy that docker uses instead of the helper", async () => {

@@ -161,7 +161,7 @@ describe("doctor against real registries", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(check("routing")?.message).toContain(`credHelpers["${basic.host}"]`);
     expect(check("registry")?.message).toMatch(/^credentials accepted by http:\/\/127\.0\.0\.1:\d+\/v2\/ \(Basic over plain HTTP/);
     expect(lines).toContain(`${basic.host} (BASIC_CONTAINER_REGISTRY_*): ok`);
-    expect(lines).toMatch(/note: docker runs .*docker-credential-codespaces, which reports this version/);
+    expect(lines).toMatch(/note: docker runs .*docker-credential-codespaces, which reports this program's version\n/);
     expect(lines.trim().split("\n").at(-1)).toBe("doctor: 1 registry, all fine");
   });
 
