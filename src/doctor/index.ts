@@ -1,6 +1,6 @@
 import type { Io } from "../cli.js";
 import { HelperError } from "../errors.js";
-import { createAgents } from "../net/agents.js";
+import { createAgents, type Agents } from "../net/agents.js";
 import { HELPER_NAME } from "../protocol.js";
 import type { RegistryTable } from "../registries.js";
 import { DOCKER_HUB_KEY } from "../server-url.js";
@@ -34,9 +34,10 @@ export async function doctor(io: Io, table: RegistryTable, versionLine: string):
   const files = await readClientFiles(io.env);
   const subjects = subjectsOf(table, files);
   const secrets = knownSecrets(io, table, files);
+  const agents = options.offline ? undefined : createAgents(io.env);
   const [program, registries] = await Promise.all([
     checkProgramOnPath(io.env, versionLine),
-    Promise.all(subjects.map((s) => examine(s, table, files, io, options, secrets))),
+    Promise.all(subjects.map((s) => examine(s, { table, files, io, agents, secrets }))),
   ]);
   const problems = [
     ...(program.ok ? [] : [program.message]),
@@ -48,7 +49,17 @@ export async function doctor(io: Io, table: RegistryTable, versionLine: string):
   return report.ok ? 0 : 1;
 }
 
-async function examine(subject: Subject, table: RegistryTable, files: ClientFiles, io: Io, options: Options, secrets: string[]): Promise<RegistryReport> {
+interface Run {
+  readonly table: RegistryTable;
+  readonly files: ClientFiles;
+  readonly io: Io;
+  /** Absent offline: nothing goes on the network. */
+  readonly agents: Agents | undefined;
+  /** Grows with every secret a check obtains (minted tokens), for the final scrub. */
+  readonly secrets: string[];
+}
+
+async function examine(subject: Subject, { table, files, io, agents, secrets }: Run): Promise<RegistryReport> {
   const checks: Check[] = [subject.configuration];
   const { key } = subject;
   if (key === null) return registryReport(null, subject.id, checks);
@@ -56,15 +67,15 @@ async function examine(subject: Subject, table: RegistryTable, files: ClientFile
   checks.push(docker);
   const containers = containersRouting(key, files, docker);
   if (containers !== undefined) checks.push(containers);
-  const step = await credentialsFor(subject, table, io.env, options.offline);
+  const step = await credentialsFor(subject, table, io.env, agents === undefined);
   if (step.check !== undefined) checks.push(step.check);
-  if (step.credentials !== undefined && !options.offline) {
+  if (step.credentials !== undefined && agents !== undefined) {
     secrets.push(step.credentials.secret);
     const host = key === DOCKER_HUB_KEY ? DOCKER_HUB_API : key;
     const verdict = await checkRegistry({
       host,
       credentials: step.credentials,
-      agents: createAgents(io.env),
+      agents,
       insecure: await dockerTreatsAsInsecure(key, host, files.insecureRegistries, LOOKUP_MS),
       timeoutMs: REGISTRY_MS,
       clientId: HELPER_NAME,

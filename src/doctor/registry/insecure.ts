@@ -12,13 +12,10 @@ export async function dockerTreatsAsInsecure(key: string, host: string, insecure
   const cidrs = new BlockList();
   cidrs.addSubnet("127.0.0.0", 8, "ipv4");
   for (const entry of insecureRegistries) {
-    const [address, bits] = entry.split("/");
-    if (bits === undefined) {
-      if (sameKey(entry, key)) return true;
-      continue;
-    }
-    const family = isIP(address ?? "");
-    if (family !== 0 && /^\d+$/.test(bits)) cidrs.addSubnet(address ?? "", Number(bits), family === 4 ? "ipv4" : "ipv6");
+    const [address = "", bits = ""] = entry.split("/");
+    const family = isIP(address);
+    if (family !== 0 && /^\d{1,3}$/.test(bits)) cidrs.addSubnet(address, Number(bits), family === 4 ? "ipv4" : "ipv6");
+    else if (sameKey(entry, key)) return true;
   }
   const name = new URL(`https://${host}`).hostname.replace(/^\[(.*)\]$/, "$1");
   const addresses = isIP(name) !== 0 ? [name] : await resolve(name, lookupMs);
