@@ -41,7 +41,7 @@ export async function doctor(io: Io, table: RegistryTable, versionLine: string):
   ]);
   const problems = [
     ...(program.ok ? [] : [program.message]),
-    ...[files.docker, ...files.containers].flatMap((f) => (f.state === "invalid" ? [`${f.path} ${f.reason}`] : [])),
+    ...[files.docker, files.dockerAuthConfig, ...files.containers].flatMap((f) => (f?.state === "invalid" ? [`${f.path} ${f.reason}`] : [])),
   ];
   const notes = [...(program.ok ? [program.message] : []), ...(options.offline ? ["--offline: no token minted, no registry contacted"] : [])];
   const report = makeReport(registries, problems, notes);

@@ -108,6 +108,8 @@ describe.each(helperTargets())("doctor --offline via $name", (target) => {
     writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
     const { report } = await doctor({ ...ghcr, DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "ghcr.io": { auth: PLAINTEXT } } }) });
     expect(checkOf(report, "GH", "routing")?.message).toMatch(/^the DOCKER_AUTH_CONFIG variable holds credentials for ghcr\.io; docker CLI 28\.3 and later use them/);
+    const broken = await doctor({ ...ghcr, DOCKER_AUTH_CONFIG: "{oops" });
+    expect(broken.report.problems).toEqual(["DOCKER_AUTH_CONFIG is not valid JSON"]);
   });
 
   it("Docker Hub is looked up by its v1 URL in credHelpers", async () => {
