@@ -28,7 +28,8 @@ interface Context {
 
 const VERSION_LINE = `${HELPER_NAME} (${HELPER_NAME}) ${PACKAGE_VERSION}`;
 
-const verbs: Record<string, (ctx: Context) => Promise<void>> = {
+/** A verb returns its exit code when it is not simply 0 (doctor's verdict). */
+const verbs: Record<string, (ctx: Context) => Promise<number | void>> = {
   get: async ({ io, table, debug }) => {
     const server = parseServerRequest(await readInput(io.stdin));
     const key = normaliseServer(server);
@@ -80,6 +81,7 @@ const verbs: Record<string, (ctx: Context) => Promise<void>> = {
     const { configure } = await import("./configure.js");
     await configure(io, table);
   },
+  doctor: async ({ io, table }) => (await import("./doctor/index.js")).doctor(io, table, VERSION_LINE),
 };
 
 /** The ID of the triple (complete or not) that names `key`, if any. */
@@ -117,10 +119,9 @@ export async function run(io: Io): Promise<number> {
     const action = Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
     if (action === undefined) throw new HelperError(`unknown action ${JSON.stringify(verb)}; see --help`);
     const table = readRegistries(io.env);
-    for (const line of table.ignored) debug(line);
-    if (verb !== "configure" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
-    await action({ io: { ...io, argv: rest, stderr }, table, debug });
-    return 0;
+    for (const { id, reason } of table.ignored) debug(`${id}_CONTAINER_REGISTRY_* ignored: ${reason}`);
+    if (verb !== "configure" && verb !== "doctor" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
+    return (await action({ io: { ...io, argv: rest, stderr }, table, debug })) ?? 0;
   } catch (error) {
     if (error instanceof HelperError) {
       debug(`${name} failed: ${error.message}`);

@@ -35,11 +35,16 @@ export interface IncompleteRegistry {
   readonly undecodable: string[];
 }
 
+/** A triple without a usable SERVER, and why (for diagnostics only: no values). */
+export interface IgnoredTriple {
+  readonly id: string;
+  readonly reason: string;
+}
+
 export interface RegistryTable {
   readonly complete: readonly Registry[];
   readonly incomplete: readonly IncompleteRegistry[];
-  /** Triples that were ignored, with why (for diagnostics only: no values). */
-  readonly ignored: readonly string[];
+  readonly ignored: readonly IgnoredTriple[];
 }
 
 // Pasted secrets often carry a trailing newline; an all-blank value counts as missing.
@@ -68,20 +73,20 @@ export function readRegistries(env: Env): RegistryTable {
 
   const complete: Registry[] = [];
   const incomplete: IncompleteRegistry[] = [];
-  const ignored: string[] = [];
+  const ignored: IgnoredTriple[] = [];
   // Sorted so that the answer never depends on the environment's order.
   for (const id of [...byId.keys()].sort()) {
     const t = triple.parse(byId.get(id));
     const prefix = `${id}_CONTAINER_REGISTRY_`;
     if (t.SERVER === undefined) {
-      ignored.push(`${prefix}* ignored: ${prefix}SERVER is missing or empty`);
+      ignored.push({ id, reason: `${prefix}SERVER is missing or empty` });
       continue;
     }
     let key: string;
     try {
       key = normaliseServer(t.SERVER);
     } catch (error) {
-      ignored.push(`${prefix}* ignored: ${prefix}SERVER: ${(error as Error).message}`);
+      ignored.push({ id, reason: `${prefix}SERVER: ${(error as Error).message}` });
       continue;
     }
     const missing = (["USER", "PASSWORD"] as const).filter((p) => t[p] === undefined).map((p) => prefix + p);

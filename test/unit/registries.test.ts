@@ -45,8 +45,9 @@ describe("readRegistries", () => {
     });
     expect(table.complete).toEqual([]);
     expect(table.ignored).toHaveLength(2);
-    expect(table.ignored.join("\n")).not.toContain("secret-value");
-    expect(table.ignored.join("\n")).toContain("NOSERVER_CONTAINER_REGISTRY_SERVER is missing");
+    expect(table.ignored.map((i) => i.id)).toEqual(["BAD", "NOSERVER"]);
+    expect(JSON.stringify(table.ignored)).not.toContain("secret-value");
+    expect(table.ignored[1]?.reason).toContain("NOSERVER_CONTAINER_REGISTRY_SERVER is missing");
   });
 });
 

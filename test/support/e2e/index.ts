@@ -7,3 +7,4 @@ export * from "./registry.js";
 export * from "./tls.js";
 export * from "./trace.js";
 export * from "./scenario.js";
+export * from "./token-server.js";

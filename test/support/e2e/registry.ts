@@ -10,12 +10,14 @@ import type { ServerCert } from "./tls.js";
 export interface RegistryOptions {
   /** user → password, stored bcrypt-hashed with htpasswd -B. None: an open registry (no auth). */
   readonly users?: Readonly<Record<string, string>>;
-  /** Loopback address to listen on (default 127.0.0.1). */
+  /** Loopback address to listen on (default 127.0.0.1; ::1 too). */
   readonly address?: string;
   /** Port (default: a free one the kernel picks). */
   readonly port?: number;
   /** Serve HTTPS with this certificate. */
   readonly tls?: ServerCert;
+  /** Token auth instead of htpasswd: the token service's realm, service and issuer, and the certificate its tokens carry. */
+  readonly token?: { readonly realm: string; readonly service: string; readonly issuer: string; readonly rootCertBundle: string };
   /**
    * Run inside this network namespace (a dockerd's `netns`, see
    * startDockerd's privateNetwork) instead of the machine's. It is then
@@ -43,10 +45,11 @@ export interface Registry {
 export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
   const registryBin = requireProgram("docker-registry");
   const address = options.address ?? "127.0.0.1";
-  if (!address.startsWith("127.") && options.netns === undefined) {
+  if (!address.startsWith("127.") && address !== "::1" && options.netns === undefined) {
     throw new Error(`registry must listen on loopback, not ${address} (other addresses only inside a private netns)`);
   }
   const port = options.port ?? (options.netns === undefined ? await freePort(address) : options.tls ? 443 : 5000);
+  const hostPart = address.includes(":") ? `[${address}]` : address;
   const root = makeTempDir("registry");
   mkdirSync(join(root, "storage"));
   const lines = [
@@ -61,7 +64,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     "  delete:",
     "    enabled: true",
     "http:",
-    `  addr: ${JSON.stringify(`${address}:${port}`)}`,
+    `  addr: ${JSON.stringify(`${hostPart}:${port}`)}`,
     `  secret: ${JSON.stringify(randomBytes(16).toString("hex"))}`,
   ];
   if (options.tls) {
@@ -79,6 +82,9 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     }
     writeFileSync(file, content, { mode: 0o600 });
     lines.push("auth:", "  htpasswd:", "    realm: e2e-registry", `    path: ${JSON.stringify(file)}`);
+  } else if (options.token) {
+    const t = options.token;
+    lines.push("auth:", "  token:", ...Object.entries({ realm: t.realm, service: t.service, issuer: t.issuer, rootcertbundle: t.rootCertBundle }).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`));
   }
   const configPath = join(root, "config.yml");
   writeFileSync(configPath, `${lines.join("\n")}\n`);
@@ -105,7 +111,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     await stop().catch(() => {});
     throw error;
   }
-  const host = options.tls && port === 443 ? address : `${address}:${port}`;
+  const host = options.tls && port === 443 ? hostPart : `${hostPart}:${port}`;
   return { address, port, host, url: `${scheme}://${host}`, log: () => daemon.output(), stop };
 }
 

@@ -1,0 +1,103 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Agents } from "../../net/agents.js";
+
+/** What came back: status, headers and at most {@link MAX_BODY} bytes of body. */
+export interface Answer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface GetOptions {
+  readonly agents: Agents;
+  readonly signal: AbortSignal;
+  readonly authorization?: string;
+  /** Accept any certificate (what docker does over HTTPS for an insecure registry). */
+  readonly skipVerify?: boolean;
+}
+
+/** A failure before any HTTP answer, already in words: DNS, refused, TLS, timeout. */
+export class Unreachable extends Error {}
+
+const MAX_BODY = 64 * 1024;
+
+/** One GET, no redirects followed, bounded by `signal`; rejects with {@link Unreachable} only. */
+export function get(url: URL, options: GetOptions): Promise<Answer> {
+  const https = url.protocol === "https:";
+  return new Promise((resolve, reject) => {
+    const req = (https ? httpsRequest : httpRequest)(
+      url,
+      {
+        method: "GET",
+        agent: https ? options.agents.https : options.agents.http,
+        signal: options.signal,
+        headers: {
+          accept: "application/json",
+          "user-agent": "docker-credential-codespaces-doctor",
+          ...(options.authorization === undefined ? {} : { authorization: options.authorization }),
+        },
+        ...(https && options.skipVerify ? { rejectUnauthorized: false } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") });
+        res.on("data", (chunk: Buffer) => {
+          if (size >= MAX_BODY) return;
+          chunks.push(chunk.subarray(0, MAX_BODY - size));
+          size += chunk.length;
+          if (size >= MAX_BODY) {
+            res.destroy();
+            done();
+          }
+        });
+        res.on("end", done);
+        res.on("error", (error) => reject(new Unreachable(describe(error, url, options.signal))));
+      },
+    );
+    req.on("error", (error) => reject(new Unreachable(describe(error, url, options.signal))));
+    req.end();
+  });
+}
+
+// Node's names for certificate problems, in words a user can act on.
+const CERTIFICATE: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "its certificate is signed by an authority this machine does not trust",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "its certificate is signed by an authority this machine does not trust",
+  UNABLE_TO_GET_ISSUER_CERT: "its certificate is signed by an authority this machine does not trust",
+  SELF_SIGNED_CERT_IN_CHAIN: "its certificate chain ends in a self-signed authority this machine does not trust",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "its certificate is self-signed",
+  CERT_HAS_EXPIRED: "its certificate has expired",
+  CERT_NOT_YET_VALID: "its certificate is not valid yet",
+  CERT_REVOKED: "its certificate has been revoked",
+  CERT_SIGNATURE_FAILURE: "its certificate's signature is invalid",
+  ERR_TLS_CERT_ALTNAME_INVALID: "its certificate is not valid for this host name",
+};
+
+const NETWORK: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host name not found (DNS)",
+  EAI_AGAIN: "host name lookup failed (DNS)",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connection timed out",
+  EPROTO: "TLS handshake failed (is it plain HTTP?)",
+  ERR_SSL_WRONG_VERSION_NUMBER: "TLS handshake failed: the server does not speak TLS (is it plain HTTP?)",
+};
+
+function describe(error: unknown, url: URL, signal: AbortSignal): string {
+  const e = error as NodeJS.ErrnoException & { reason?: unknown };
+  const code = e.code ?? "";
+  const where = url.origin;
+  if (signal.aborted) return `${where}: no answer in time`;
+  const certificate = CERTIFICATE[code];
+  if (certificate !== undefined) {
+    const reason = code === "ERR_TLS_CERT_ALTNAME_INVALID" && typeof e.reason === "string" ? ` (${e.reason})` : "";
+    return `${where}: ${certificate}${reason} (${code})`;
+  }
+  const network = NETWORK[code] ?? (/wrong version number/i.test(e.message ?? "") ? NETWORK["ERR_SSL_WRONG_VERSION_NUMBER"] : undefined);
+  return `${where}: ${network ?? "request failed"}${code ? ` (${code})` : ""}`;
+}
