@@ -2,6 +2,8 @@
  * Turning whatever the AWS SDK throws into one line that says what went wrong
  * and what to do, with no secret in it.
  */
+import { describeProxyError, describeTlsError, proxyIgnoredHint } from "../net/problems.js";
+import { proxyPasswords, withoutUrlCredentials } from "../net/proxy.js";
 import type { EcrHost } from "./host.js";
 import type { MintLimits, MintRequest } from "./mint.js";
 
@@ -21,6 +23,17 @@ export class Context {
   }
   url(): string {
     return this.requestUrl ?? withoutUserInfo(this.endpoint) ?? `the ${this.api()} API`;
+  }
+  /** host[:port] the request went to, for certificate messages. */
+  server(): string {
+    try {
+      return new URL(this.url()).host;
+    } catch {
+      return this.url();
+    }
+  }
+  get env(): MintRequest["env"] {
+    return this.req.env;
   }
   api(): string {
     return this.req.host.kind === "public" ? "ECR Public" : "ECR";
@@ -44,8 +57,8 @@ export class Context {
   clean(text: string): string {
     let out = text;
     const k = this.req.keys;
-    for (const s of [k?.secretAccessKey, k?.sessionToken]) if (s) out = out.split(s).join("<redacted>");
-    return out.replace(/\s+/g, " ").trim();
+    for (const s of [k?.secretAccessKey, k?.sessionToken, ...proxyPasswords(this.req.env)]) if (s) out = out.split(s).join("<redacted>");
+    return withoutUrlCredentials(out).replace(/\s+/g, " ").trim();
   }
 }
 
@@ -76,7 +89,7 @@ const DENIED = new Set(["AccessDeniedException", "AccessDenied"]);
 const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken"]);
 const SKEW = new Set(["RequestExpired", "RequestTimeTooSkewed", "InvalidSignatureException:expired"]);
 const THROTTLED = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"]);
-const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EPROTO", "ERR_INVALID_URL", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]);
+const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EPROTO", "ERR_INVALID_URL"]);
 
 /** One line saying what went wrong and what to do; never a secret. */
 export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: AbortSignal): string {
@@ -121,8 +134,11 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
   if (name === "TimeoutError" || code === "ETIMEDOUT") {
     return `${h}: ${ctx.url()} did not answer in time ${tag}; check network access to AWS`;
   }
+  const protocol = ctx.url().startsWith("http:") ? "http:" : "https:";
+  const problem = describeProxyError(err, ctx.env, protocol) ?? describeTlsError(err, ctx.server());
+  if (problem !== undefined) return `${h}: ${problem}`;
   if (code !== undefined && NETWORK.has(code)) {
-    return `${h}: could not reach ${ctx.url()} (${code}); check network access to AWS or AWS_ENDPOINT_URL*`;
+    return `${h}: could not reach ${ctx.url()} (${code}); check network access to AWS or AWS_ENDPOINT_URL*${proxyIgnoredHint(ctx.env)}`;
   }
   if (/custom endpoint/i.test(message)) {
     return `${h}: a custom ECR endpoint is configured (endpoint_url or AWS_ENDPOINT_URL*) but cannot be combined with this FIPS/dual-stack registry: ${redact(message)}`;
@@ -138,5 +154,5 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
 
 /** Access key ids and long base64 runs (secrets, tokens) out of free text. */
 export function redact(text: string): string {
-  return text.replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b/g, "<key id>").replace(/[A-Za-z0-9/+=]{40,}/g, "<redacted>");
+  return withoutUrlCredentials(text).replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b/g, "<key id>").replace(/[A-Za-z0-9/+=]{40,}/g, "<redacted>");
 }
