@@ -16,6 +16,7 @@ interface NodeError {
   cause?: NodeError;
   /** An SDK error for an HTTP answer, e.g. a forwarding proxy's 407. */
   $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
 }
 
 const asNodeError = (err: unknown): NodeError => (typeof err === "object" && err !== null ? (err as NodeError) : {});
@@ -66,7 +67,10 @@ export function describeProxyError(err: unknown, env: Env, protocol: "https:" | 
   const code = codeOf(err);
   const status = e.statusCode ?? e.cause?.statusCode ?? e.$metadata?.httpStatusCode;
   const from = `the proxy ${proxy.url} (${proxy.variable})`;
-  if (code === "ERR_PROXY_TUNNEL" || status === 407) {
+  // AWS APIs never challenge for Basic auth: a 401 with one, on a forwarded
+  // http:// request, is a proxy that answers 401 instead of 407 (tinyproxy).
+  const challenged = status === 401 && e.$response?.headers?.["www-authenticate"] !== undefined;
+  if (code === "ERR_PROXY_TUNNEL" || status === 407 || challenged) {
     if (status === 407 || status === 401) {
       return `${from} refused the request for lack of valid credentials (HTTP ${status}); set ${proxy.variable}=http://user:password@host:port with the proxy's credentials`;
     }

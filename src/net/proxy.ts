@@ -39,7 +39,8 @@ export function normaliseNoProxy(list: string): string {
     if (entry === "") continue;
     const range = ipv4CidrRange(entry);
     if (range) out.push(range);
-    else if (/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(entry) && !isIPv4(entry)) out.push(`.${entry}`);
+    // A domain: dotted labels, the last with a letter (not an IP, not an IP range).
+    else if (/^([a-z0-9-]+\.)+[a-z0-9-]*[a-z][a-z0-9-]*$/.test(entry)) out.push(`.${entry}`);
     else out.push(entry);
   }
   return out.join(",");

@@ -19,6 +19,9 @@ describe("NO_PROXY into Node's forms", () => {
       "169.254.169.254,::1,registry.example:5000,localhost",
     );
   });
+  it("keeps Node's own IPv4 range form", () => {
+    expect(normaliseNoProxy("10.0.0.1-10.0.0.9,Example.COM")).toBe("10.0.0.1-10.0.0.9,.example.com");
+  });
   it("drops empty entries and leaves invalid CIDR as written", () => {
     expect(normaliseNoProxy(",,a.example,,10.0.0.0/40")).toBe(".a.example,10.0.0.0/40");
   });
@@ -89,6 +92,9 @@ describe("proxy problems", () => {
     const tunnel = Object.assign(new Error(), { code: "ERR_PROXY_TUNNEL", statusCode: 407 });
     expect(describeProxyError(tunnel, env, "https:")).toMatch(/^the proxy http:\/\/127\.0\.0\.1:3128\/ \(HTTPS_PROXY\) refused .* \(HTTP 407\)/);
     expect(describeProxyError({ $metadata: { httpStatusCode: 407 } }, { HTTP_PROXY: "http://p:1" }, "http:")).toMatch(/HTTP_PROXY.*HTTP 407/);
+    const challenge = { $metadata: { httpStatusCode: 401 }, $response: { headers: { "www-authenticate": "Basic" } } };
+    expect(describeProxyError(challenge, { HTTP_PROXY: "http://p:1" }, "http:")).toMatch(/refused .*HTTP 401/);
+    expect(describeProxyError({ $metadata: { httpStatusCode: 401 } }, { HTTP_PROXY: "http://p:1" }, "http:")).toBeUndefined();
     const onwards = Object.assign(new Error(), { code: "ERR_PROXY_TUNNEL", statusCode: 500 });
     expect(describeProxyError(onwards, env, "https:")).toMatch(/could not open a connection onwards \(HTTP 500\)/);
   });
