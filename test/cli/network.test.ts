@@ -1,12 +1,13 @@
-import { copyFileSync, appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proxyEnvSupported } from "../../src/net/proxy.js";
 import { issueServerCert, makeTestCa, type TestCa } from "../support/e2e/tls.js";
 import { requireProgram } from "../support/e2e/env.js";
-import { freePort } from "../support/e2e/process.js";
+import { freePort, runOk } from "../support/e2e/process.js";
 import { fakePasswordPayload, fakePayloadFor, startFakeEcr, type FakeEcr } from "../support/fake-ecr.js";
+import { startFakeSts, type FakeSts } from "../support/fake-sts.js";
 import { helperTargets, repoRoot, runHelper, type HelperTarget } from "../support/helper-process.js";
 import { startTinyproxy, type Tinyproxy } from "../support/tinyproxy.js";
 import { triple } from "../support/triple.js";
@@ -19,6 +20,8 @@ import { triple } from "../support/triple.js";
 const KEY = { accessKeyId: "AKIAFAKENETKEY000001", secretAccessKey: "fake-net-secret/DDDDDDDDDDDDDDDDDDDDDDDDDDDD" };
 const HOST = "111111111111.dkr.ecr.us-east-1.amazonaws.com";
 const PROXY_AUTH = { user: "alice", password: "proxy-Pa55word-net" };
+const ROLE_KEYS = { accessKeyId: "ASIAFAKENETROLE00001", secretAccessKey: "fake-role-secret/EEEEEEEEEEEEEEEEEEEEEEEEEEEE", sessionToken: "fake-role-session" };
+const WEB_TOKEN = "fake-web-identity-token";
 
 /** The npm bundle on the pinned Node 24 too: the line whose agents take proxyEnv. */
 function node24Target(): HelperTarget & { node: string } {
@@ -38,6 +41,9 @@ let ca: TestCa;
 let plain: FakeEcr;
 let secure: FakeEcr;
 let misnamed: FakeEcr;
+let selfSigned: FakeEcr;
+let sts: FakeSts;
+let tokenFile: string;
 let open: Tinyproxy;
 let guarded: Tinyproxy;
 /** A private /etc/ssl/certs: the system bundle with the test CA appended. */
@@ -48,7 +54,16 @@ beforeAll(async () => {
   ca = await makeTestCa(dir);
   const cert = await issueServerCert(ca, "fake-ecr", { ips: ["127.0.0.1"] });
   const other = await issueServerCert(ca, "other", { dns: ["other.example"] });
-  plain = await startFakeEcr({ keys: [KEY] });
+  plain = await startFakeEcr({ keys: [KEY, ROLE_KEYS] });
+  const own = { certPath: join(dir, "self-signed.crt"), keyPath: join(dir, "self-signed.key") };
+  await runOk(requireProgram("openssl"), [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", own.keyPath, "-out", own.certPath,
+    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "extendedKeyUsage=serverAuth",
+  ]);
+  selfSigned = await startFakeEcr({ keys: [KEY], tls: own });
+  sts = await startFakeSts({ token: WEB_TOKEN, keys: ROLE_KEYS });
+  tokenFile = join(dir, "web-identity-token");
+  writeFileSync(tokenFile, WEB_TOKEN);
   secure = await startFakeEcr({ keys: [KEY], tls: cert });
   misnamed = await startFakeEcr({ keys: [KEY], tls: other });
   open = await startTinyproxy(dir);
@@ -61,7 +76,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const p of [open, guarded]) await p?.stop();
-  for (const f of [plain, secure, misnamed]) await f?.close();
+  for (const f of [plain, secure, misnamed, selfSigned, sts]) await f?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -119,6 +134,27 @@ describe.each(targets)("networks via $name", (target) => {
     expect(r.stdout + r.stderr).not.toContain(PROXY_AUTH.user);
   });
 
+  it(
+    proxies ? "sends the default chain's STS call through the proxy too (web identity)" : "ignores the proxy for the default chain too",
+    async () => {
+      const env = {
+        AWS_ENDPOINT_URL_ECR: plain.url,
+        AWS_ENDPOINT_URL_STS: sts.url,
+        AWS_REGION: "us-east-1",
+        AWS_ROLE_ARN: "arn:aws:iam::111122223333:role/fake",
+        AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+        HTTP_PROXY: open.url,
+      };
+      const calls = sts.calls.length;
+      const [r, seen] = await logged(open, () => get(env));
+      expect(r.stdout + r.stderr).toMatch(/"Secret"/);
+      expect(r.code).toBe(0);
+      expect(minted(r.stdout)).toBe(fakePayloadFor(ROLE_KEYS.accessKeyId, "us-east-1", "ecr"));
+      expect(sts.calls.slice(calls)).toEqual(["AssumeRoleWithWebIdentity"]);
+      expect(seen).toEqual(proxies ? [`POST ${sts.url}/`, `POST ${plain.url}/`] : []);
+    },
+  );
+
   it.each(["127.0.0.1", "127.0.0.0/8", "*", "localhost, 127.0.0.1:PORT", ".example.com,127.0.0.0-127.0.0.255"])(
     "leaves the proxy out when NO_PROXY=%s covers the endpoint",
     async (noProxy) => {
@@ -154,6 +190,12 @@ describe.each(targets)("networks via $name", (target) => {
     const r = await get(mintEnv(secure.url, { NODE_EXTRA_CA_CERTS: ca.certPath }));
     expect(r.code).toBe(0);
     expect(minted(r.stdout)).toBe(EXPECTED);
+  });
+
+  it("names a self-signed certificate", async () => {
+    const r = await get(mintEnv(selfSigned.url));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${new URL(selfSigned.url).host} presents a self-signed TLS certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`);
   });
 
   it("names a certificate made out for another host", async () => {
