@@ -22,7 +22,7 @@ export interface Agents {
  * Each call gives a fresh pair: an SDK client destroys its agents with itself.
  */
 export function createAgents(env: Env): Agents {
-  trustSystemCertificates();
+  trustSystemCertificates(env);
   const proxy = proxyEnv(env);
   // Keep-alive as the SDK's own default agents have it: its retries reuse the connection.
   const options = { keepAlive: true, ...(proxy ? { proxyEnv: proxy } : {}) };

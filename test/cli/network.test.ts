@@ -204,11 +204,16 @@ describe.each(targets)("networks via $name", (target) => {
     expect(r.stdout).toContain(`the TLS certificate presented for ${new URL(misnamed.url).host} is for another host name (ERR_TLS_CERT_ALTNAME_INVALID)`);
   });
 
-  it("uses a CA that is only in the system store (a private /etc/ssl/certs in a mount namespace)", async () => {
+  it.each([
+    ["a private /etc/ssl/certs in a mount namespace", false],
+    ["SSL_CERT_FILE", true],
+  ])("uses a CA that is only in the system store (%s)", async (_, viaVariable) => {
     const unshare = requireProgram("unshare");
     const script = 'mount --bind "$1" /etc/ssl/certs && shift && exec "$@"';
     const inNamespace = { name: target.name, command: [unshare, "--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", systemStore, ...target.command] };
-    const r = await runHelper(inNamespace, ["get"], { stdin: HOST, env: mintEnv(secure.url) });
+    const r = viaVariable
+      ? await get(mintEnv(secure.url, { SSL_CERT_FILE: join(systemStore, "ca-certificates.crt") }))
+      : await runHelper(inNamespace, ["get"], { stdin: HOST, env: mintEnv(secure.url) });
     if (target.node.startsWith("20.")) {
       // Node 20 cannot read the system store: the documented way is NODE_EXTRA_CA_CERTS.
       expect(r.code).toBe(1);
