@@ -2,7 +2,7 @@
  * Turning whatever the AWS SDK throws into one line that says what went wrong
  * and what to do, with no secret in it.
  */
-import { describeProxyError, describeTlsError, proxyIgnoredHint } from "../net/problems.js";
+import { describeProxyError, describeTlsError, proxyHint } from "../net/problems.js";
 import { proxyPasswords, withoutUrlCredentials } from "../net/proxy.js";
 import type { EcrHost } from "./host.js";
 import type { MintLimits, MintRequest } from "./mint.js";
@@ -105,9 +105,10 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
   const message = ctx.clean(e.message ?? "");
   const h = ctx.host;
   const tag = `(${name}${status ? `, HTTP ${status}` : ""})`;
+  const protocol = ctx.url().startsWith("http:") ? "http:" : "https:";
 
   if (signal.aborted || err instanceof Deadline) {
-    return `${h}: no answer from ${ctx.url()} within ${seconds(limits.totalMs)}; check network access to AWS and try again`;
+    return `${h}: no answer from ${ctx.url()} within ${seconds(limits.totalMs)}; check network access to AWS and try again${proxyHint(ctx.env, protocol)}`;
   }
   if (err instanceof Malformed || (status !== undefined && status < 300)) {
     return `${h}: malformed response from ${ctx.url()}: GetAuthorizationToken did not return an authorization token`;
@@ -132,13 +133,12 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
     return `${h}: AWS kept throttling GetAuthorizationToken at ${ctx.url()} after ${limits.maxAttempts} attempts ${tag}; try again shortly`;
   }
   if (name === "TimeoutError" || code === "ETIMEDOUT") {
-    return `${h}: ${ctx.url()} did not answer in time ${tag}; check network access to AWS`;
+    return `${h}: ${ctx.url()} did not answer in time ${tag}; check network access to AWS${proxyHint(ctx.env, protocol)}`;
   }
-  const protocol = ctx.url().startsWith("http:") ? "http:" : "https:";
   const problem = describeProxyError(err, ctx.env, protocol) ?? describeTlsError(err, ctx.server());
   if (problem !== undefined) return `${h}: ${problem}`;
   if (code !== undefined && NETWORK.has(code)) {
-    return `${h}: could not reach ${ctx.url()} (${code}); check network access to AWS or AWS_ENDPOINT_URL*${proxyIgnoredHint(ctx.env)}`;
+    return `${h}: could not reach ${ctx.url()} (${code}); check network access to AWS or AWS_ENDPOINT_URL*${proxyHint(ctx.env, protocol)}`;
   }
   if (/custom endpoint/i.test(message)) {
     return `${h}: a custom ECR endpoint is configured (endpoint_url or AWS_ENDPOINT_URL*) but cannot be combined with this FIPS/dual-stack registry: ${redact(message)}`;

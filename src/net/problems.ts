@@ -84,9 +84,16 @@ export function describeProxyError(err: unknown, env: Env, protocol: "https:" | 
   return `could not reach ${from} (${code}); check that the proxy is running, or fix or unset ${proxy.variable}`;
 }
 
-/** For a failure on a Node line that ignores proxy variables while one is set. */
-export function proxyIgnoredHint(env: Env): string {
-  const proxy = proxySetting(env, "https:") ?? proxySetting(env, "http:");
-  if (proxy === undefined || proxyEnvSupported()) return "";
-  return `; note that Node ${process.versions.node} ignores ${proxy.variable} (proxies need Node >= 22.21 or 24.5, or the single executable)`;
+/**
+ * What to add to a time-out or an unreachable endpoint when a proxy is set:
+ * that it is in the way (unless NO_PROXY covers the host), or that this Node
+ * line ignores it.
+ */
+export function proxyHint(env: Env, protocol: "https:" | "http:", node = process.versions.node): string {
+  const proxy = proxySetting(env, protocol);
+  if (proxy === undefined) return "";
+  if (!proxyEnvSupported(node)) {
+    return `; note that Node ${node} ignores ${proxy.variable} (proxies need Node >= 22.21 or 24.5, or the single executable)`;
+  }
+  return `; requests go through the proxy ${proxy.url} (${proxy.variable}) unless NO_PROXY covers the host: check it too`;
 }

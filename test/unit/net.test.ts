@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeProxyError, describeTlsError } from "../../src/net/problems.js";
+import { describeProxyError, describeTlsError, proxyHint } from "../../src/net/problems.js";
 import { normaliseNoProxy, proxyEnv, proxyEnvSupported, proxyPasswords, proxySetting, withoutUrlCredentials } from "../../src/net/proxy.js";
 
 describe("NO_PROXY into Node's forms", () => {
@@ -97,5 +97,20 @@ describe("proxy problems", () => {
     expect(describeProxyError({ $metadata: { httpStatusCode: 401 } }, { HTTP_PROXY: "http://p:1" }, "http:")).toBeUndefined();
     const onwards = Object.assign(new Error(), { code: "ERR_PROXY_TUNNEL", statusCode: 500 });
     expect(describeProxyError(onwards, env, "https:")).toMatch(/could not open a connection onwards \(HTTP 500\)/);
+  });
+});
+
+describe("proxy hints for time-outs and unreachable endpoints", () => {
+  const env = { https_proxy: "http://alice:s3cret@proxy.corp:8080" };
+  it("names the proxy in the way, without its password", () => {
+    expect(proxyHint(env, "https:", "24.21.0")).toBe(
+      "; requests go through the proxy http://proxy.corp:8080/ (https_proxy) unless NO_PROXY covers the host: check it too",
+    );
+  });
+  it("says that an old Node line ignores it", () => {
+    expect(proxyHint(env, "https:", "20.19.0")).toMatch(/^; note that Node 20\.19\.0 ignores https_proxy \(proxies need Node >= 22\.21 or 24\.5/);
+  });
+  it("says nothing without a proxy for that scheme", () => {
+    expect(proxyHint(env, "http:", "24.21.0")).toBe("");
   });
 });
