@@ -19,11 +19,18 @@ export function proxyEnvSupported(version = process.versions.node): boolean {
  * Undefined when no proxy is configured.
  */
 export function proxyEnv(env: Env): ProxyEnv | undefined {
-  const http = env["http_proxy"] || env["HTTP_PROXY"] || undefined;
-  const https = env["https_proxy"] || env["HTTPS_PROXY"] || undefined;
+  const http = proxyValue(env, "http_proxy") ?? proxyValue(env, "HTTP_PROXY");
+  const https = proxyValue(env, "https_proxy") ?? proxyValue(env, "HTTPS_PROXY");
   if (!http && !https) return undefined;
   const noProxy = env["no_proxy"] || env["NO_PROXY"];
   return { HTTP_PROXY: http, HTTPS_PROXY: https, NO_PROXY: noProxy ? normaliseNoProxy(noProxy) : undefined };
+}
+
+/** A proxy variable's value; "host:port" without a scheme means http://, as curl and Go read it. */
+function proxyValue(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) return undefined;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
 }
 
 /**
@@ -69,10 +76,10 @@ export interface ProxySetting {
 /** The proxy for https:// (or http://) requests, for messages. */
 export function proxySetting(env: Env, protocol: "https:" | "http:"): ProxySetting | undefined {
   const names = protocol === "https:" ? ["https_proxy", "HTTPS_PROXY"] : ["http_proxy", "HTTP_PROXY"];
-  const variable = names.find((n) => env[n]);
+  const variable = names.find((n) => proxyValue(env, n));
   if (variable === undefined) return undefined;
   try {
-    const u = new URL(env[variable]!);
+    const u = new URL(proxyValue(env, variable)!);
     u.username = "";
     u.password = "";
     const hostname = u.hostname.replace(/^\[(.*)\]$/, "$1");
@@ -86,7 +93,7 @@ export function proxySetting(env: Env, protocol: "https:" | "http:"): ProxySetti
 export function proxyPasswords(env: Env): string[] {
   const out: string[] = [];
   for (const name of ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"]) {
-    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*?:([^/@\s]+)@/i.exec(env[name] ?? "");
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*?:([^/@\s]+)@/i.exec(proxyValue(env, name) ?? "");
     if (!m?.[1]) continue;
     out.push(m[1]);
     try {
@@ -95,7 +102,7 @@ export function proxyPasswords(env: Env): string[] {
       // Not percent-encoded validly: the raw form is all there is.
     }
   }
-  return out.filter((s) => s.length > 0);
+  return [...new Set(out)].filter((s) => s.length > 0);
 }
 
 /** Strips user:password@ from every URL in `text`. */

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as tls from "node:tls";
+import type { Env } from "../registries.js";
 
 /**
  * Where Linux distributions keep the system trust store as one PEM bundle
@@ -30,7 +31,7 @@ let done = false;
  * whole store again costs tens of ms of every mint. Node lines without
  * setDefaultCACertificates (20, early 22) keep bundled + NODE_EXTRA_CA_CERTS.
  */
-export function trustSystemCertificates(env: Readonly<Record<string, string | undefined>>): void {
+export function trustSystemCertificates(env: Env): void {
   if (done) return;
   done = true;
   const api = tls as CaApi;
@@ -47,7 +48,7 @@ export function trustSystemCertificates(env: Readonly<Record<string, string | un
 }
 
 /** The certificates of the first system bundle file that exists, or undefined. */
-function systemBundle(env: Readonly<Record<string, string | undefined>>): string[] | undefined {
+function systemBundle(env: Env): string[] | undefined {
   for (const file of [env["SSL_CERT_FILE"], ...BUNDLES]) {
     if (!file) continue;
     let text: string;

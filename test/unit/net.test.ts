@@ -38,6 +38,11 @@ describe("proxy settings from the environment", () => {
       NO_PROXY: ".example.com",
     });
   });
+  it("reads host:port without a scheme as an http:// proxy, as curl and Go do", () => {
+    expect(proxyEnv({ HTTPS_PROXY: "alice:pw@proxy.corp:3128" })?.HTTPS_PROXY).toBe("http://alice:pw@proxy.corp:3128");
+    expect(proxySetting({ HTTPS_PROXY: " proxy.corp:3128 " }, "https:")?.url).toBe("http://proxy.corp:3128/");
+    expect(proxyPasswords({ HTTPS_PROXY: "alice:pw@proxy.corp:3128" })).toEqual(["pw"]);
+  });
   it("names the proxy without its credentials, with the default port", () => {
     expect(proxySetting({ HTTPS_PROXY: "http://alice:pa%40ss@proxy.corp" }, "https:")).toEqual({
       variable: "HTTPS_PROXY",
