@@ -39,8 +39,13 @@ export function trustSystemCertificates(env: Env): void {
   try {
     const system = systemBundle(env) ?? api.getCACertificates("system");
     const defaults = api.getCACertificates("default");
+    // Same text is the rule (both sides are 64-column PEM); comparing bodies
+    // only for the rest keeps this under a millisecond.
+    const same = new Set(defaults.map((pem) => pem.trim()));
+    const unmatched = system.filter((pem) => !same.has(pem.trim()));
+    if (unmatched.length === 0) return;
     const known = new Set(defaults.map(body));
-    const added = system.filter((pem) => !known.has(body(pem)));
+    const added = unmatched.filter((pem) => !known.has(body(pem)));
     if (added.length > 0) api.setDefaultCACertificates([...defaults, ...added]);
   } catch {
     // An unreadable or malformed store leaves Node's own roots in force.
