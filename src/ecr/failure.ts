@@ -4,6 +4,8 @@
  */
 import type { AwsKeys } from "../credentials.js";
 import { createRedactor } from "../redact.js";
+import { describeProxyError, describeTlsError, proxyHint } from "../net/problems.js";
+import { proxyPasswords, withoutUrlCredentials } from "../net/proxy.js";
 import type { EcrHost } from "./host.js";
 import type { MintLimits, MintRequest } from "./mint.js";
 
@@ -26,6 +28,17 @@ export class Context {
   }
   url(): string {
     return this.requestUrl ?? withoutUserInfo(this.endpoint) ?? `the ${this.api()} API`;
+  }
+  /** host[:port] the request went to, for certificate messages. */
+  server(): string {
+    try {
+      return new URL(this.url()).host;
+    } catch {
+      return this.url();
+    }
+  }
+  get env(): MintRequest["env"] {
+    return this.req.env;
   }
   api(): string {
     return this.req.host.kind === "public" ? "ECR Public" : "ECR";
@@ -53,8 +66,9 @@ export class Context {
       this.keys?.sessionToken,
       env["AWS_SECRET_ACCESS_KEY"],
       env["AWS_SESSION_TOKEN"],
+      ...proxyPasswords(env),
     ]);
-    return redact(text).replace(/\s+/g, " ").trim();
+    return withoutUrlCredentials(redact(text)).replace(/\s+/g, " ").trim();
   }
 }
 
@@ -91,7 +105,7 @@ const DENIED = new Set(["AccessDeniedException", "AccessDenied"]);
 const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken"]);
 const SKEW = new Set(["RequestExpired", "RequestTimeTooSkewed", "InvalidSignatureException:expired"]);
 const THROTTLED = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"]);
-const NETWORK = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPROTO", "ERR_INVALID_URL", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"]);
+const NETWORK = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPROTO", "ERR_INVALID_URL"]);
 
 /** One line saying what went wrong and what to do; never a secret. */
 export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: AbortSignal): string {
@@ -107,12 +121,13 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
   const message = ctx.clean(e.message ?? "");
   const h = ctx.host;
   const tag = `(${name}${status ? `, HTTP ${status}` : ""})`;
+  const protocol = ctx.url().startsWith("http:") ? "http:" : "https:";
 
   if (err instanceof TooLarge) {
     return `${h}: the response from ${ctx.url()} is larger than ${MAX_RESPONSE_BYTES / 1024} KiB, which no token is; check AWS_ENDPOINT_URL* and any proxy in between`;
   }
   if (signal.aborted || err instanceof Deadline) {
-    return `${h}: no answer from ${ctx.url()} within ${seconds(limits.totalMs)}; check network access to AWS and try again`;
+    return `${h}: no answer from ${ctx.url()} within ${seconds(limits.totalMs)}; check network access to AWS and try again${proxyHint(ctx.env, protocol)}`;
   }
   if (err instanceof Malformed || (status !== undefined && status < 300)) {
     return `${h}: malformed response from ${ctx.url()}: GetAuthorizationToken did not return an authorization token`;
@@ -141,10 +156,12 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
     return `${h}: ${ctx.url()} closed the connection without an answer (${code}); check network access to AWS or AWS_ENDPOINT_URL*`;
   }
   if (name === "TimeoutError" || code === "ETIMEDOUT") {
-    return `${h}: ${ctx.url()} did not answer in time ${tag}; check network access to AWS`;
+    return `${h}: ${ctx.url()} did not answer in time ${tag}; check network access to AWS${proxyHint(ctx.env, protocol)}`;
   }
+  const problem = describeProxyError(err, ctx.env, protocol) ?? describeTlsError(err, ctx.server());
+  if (problem !== undefined) return `${h}: ${problem}`;
   if (code !== undefined && NETWORK.has(code)) {
-    return `${h}: could not reach ${ctx.url()} (${code}); check network access to AWS or AWS_ENDPOINT_URL*`;
+    return `${h}: could not reach ${ctx.url()} (${code}); check network access to AWS or AWS_ENDPOINT_URL*${proxyHint(ctx.env, protocol)}`;
   }
   if (/custom endpoint/i.test(message)) {
     return `${h}: a custom ECR endpoint is configured (endpoint_url or AWS_ENDPOINT_URL*) but cannot be combined with this FIPS/dual-stack registry: ${redact(message)}`;
@@ -160,5 +177,5 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
 
 /** Access key ids and long base64 runs (secrets, tokens) out of free text. */
 export function redact(text: string): string {
-  return text.replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b/g, "<key id>").replace(/[A-Za-z0-9/+=]{40,}/g, "<redacted>");
+  return withoutUrlCredentials(text).replace(/\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b/g, "<key id>").replace(/[A-Za-z0-9/+=]{40,}/g, "<redacted>");
 }

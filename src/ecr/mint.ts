@@ -8,6 +8,7 @@ import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import * as z from "zod/mini";
 import type { AwsKeys, Credentials } from "../credentials.js";
 import { HelperError, NoAwsCredentialsError } from "../errors.js";
+import { createAgents } from "../net/agents.js";
 import type { EcrHost } from "./host.js";
 import { Context, Deadline, explain, Malformed, MAX_RESPONSE_BYTES, redact, seconds, TooLarge } from "./failure.js";
 import { passwordOfAuthorizationToken } from "./token.js";
@@ -93,8 +94,11 @@ async function defaultChainKeys(req: MintRequest, ctx: Context, limits: MintLimi
   // Loaded only here: most mints use a triple's keys and never need the chain.
   const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
   const profile = req.env["AWS_PROFILE"];
+  const agents = createAgents(req.env);
   const provider = fromNodeProviderChain({
     ...(profile ? { profile } : {}),
+    // The chain's own STS, SSO and SSO-OIDC clients: through the same proxy and CAs.
+    clientConfig: { requestHandler: { httpAgent: agents.http, httpsAgent: agents.https } },
     logger: silent,
     timeout: limits.imdsMs,
     maxRetries: 0,
@@ -131,6 +135,7 @@ async function defaultChainKeys(req: MintRequest, ctx: Context, limits: MintLimi
 
 async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: MintLimits, signal: AbortSignal): Promise<string> {
   const endpoint = ctx.endpoint;
+  const agents = createAgents(req.env);
   const base = {
     // Exactly these keys; the client never consults the ambient chain.
     credentials: {
@@ -149,6 +154,8 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
       // Without this requestTimeout only logs a warning; socketTimeout is a second bound.
       throwOnRequestTimeout: true,
       logger: silent,
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
     },
     // The endpoint rules reject a custom endpoint combined with FIPS or dual-stack.
     ...(endpoint

@@ -1,6 +1,8 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Env } from "../registries.js";
+import { proxyEnv } from "./proxy.js";
+import { trustSystemCertificates } from "./system-ca.js";
 
 /**
  * The one place that builds the HTTP(S) agents every outgoing request uses:
@@ -13,6 +15,16 @@ export interface Agents {
   readonly https: HttpsAgent;
 }
 
-export function createAgents(_env: Env): Agents {
-  return { http: new HttpAgent(), https: new HttpsAgent() };
+/**
+ * Agents that honour HTTP(S)_PROXY/NO_PROXY from `env` (Node's own `proxyEnv`
+ * option; lines without it ignore the option and connect directly) and trust
+ * the system's certificate store besides Node's bundled one.
+ * Each call gives a fresh pair: an SDK client destroys its agents with itself.
+ */
+export function createAgents(env: Env): Agents {
+  trustSystemCertificates(env);
+  const proxy = proxyEnv(env);
+  // Keep-alive as the SDK's own default agents have it: its retries reuse the connection.
+  const options = { keepAlive: true, ...(proxy ? { proxyEnv: proxy } : {}) };
+  return { http: new HttpAgent(options), https: new HttpsAgent(options) };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { USAGE } from "../../src/protocol.js";
 import { helperTargets, runHelper } from "../support/helper-process.js";
 import { triple } from "../support/triple.js";
 
@@ -198,7 +199,8 @@ describe.each(helperTargets())("protocol via $name", (target) => {
     });
 
     it("without a verb prints usage on stdout and stderr and exits 1", async () => {
-      expect(await helper([])).toEqual(failure("Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n"));
+      expect(USAGE).toMatch(/^Usage: docker-credential-codespaces <store\|get\|erase\|list\|version\|/);
+      expect(await helper([])).toEqual(failure(`${USAGE}\n`));
     });
 
     it("names an unknown verb", async () => {

@@ -1,7 +1,10 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readdirSync } from "node:fs";
+import { proxyEnvSupported } from "../../src/net/proxy.js";
 import { startFakeEcr, type FakeEcr } from "../support/fake-ecr.js";
-import { HELPER_LOG_VAR, issueServerCert, makeTestCa, readHelperLog, run, TEST_TIMEOUT_MS, useE2e } from "../support/e2e/index.js";
+import { HELPER_CMD_VAR, HELPER_LOG_VAR, helperMain, issueServerCert, makeTestCa, readHelperLog, repoRoot, run, shQuote, TEST_TIMEOUT_MS, useE2e } from "../support/e2e/index.js";
+import { startTinyproxy, type Tinyproxy } from "../support/tinyproxy.js";
 
 // Scenario 6: an ECR registry end to end. The registry host must be a real
 // ECR name on port 443 (with a port it would not be an ECR host for the
@@ -28,6 +31,7 @@ const KEY = { accessKeyId: "AKIAE2ETESTKEY000001", secretAccessKey: "e2e/Secret+
 
 describe("ECR end to end", { timeout: TEST_TIMEOUT_MS }, () => {
   let fakeEcr: FakeEcr;
+  let proxy: Tinyproxy;
   const ref = `${ECR_HOST}/e2e/app:latest`;
 
   const ecrEnv = (secretAccessKey: string, log?: string): Record<string, string> => ({
@@ -58,6 +62,7 @@ describe("ECR end to end", { timeout: TEST_TIMEOUT_MS }, () => {
       });
       fakeEcr = e2e.own(await startFakeEcr({ keys: [{ ...KEY, password: REGISTRY_PASSWORD }] }));
       await e2e.seedImage(ref, { user: "AWS", password: REGISTRY_PASSWORD });
+      proxy = e2e.own(await startTinyproxy(e2e.tempDir("proxy"), { user: "corp", password: "proxy-Pa55word-e2e" }));
     },
   });
   const newClient = (name: string) => {
@@ -79,6 +84,35 @@ describe("ECR end to end", { timeout: TEST_TIMEOUT_MS }, () => {
     const minted = fakeEcr.requests.slice(before);
     expect(minted.length).toBeGreaterThanOrEqual(1);
     expect(minted[0]).toMatchObject({ accessKeyId: KEY.accessKeyId, region: "us-east-1", service: "ecr" });
+    await client.removeImage(ref);
+  });
+
+  // Node 20 and early 22 ignore proxy variables (README): there the npm bundle
+  // runs on the pinned Node 24 for this pull, as an npm user on Node 24 would.
+  const proxyCapable = Boolean(process.env[HELPER_CMD_VAR]) || proxyEnvSupported(process.versions.node);
+  const node24 = () => {
+    const dir = readdirSync(join(repoRoot, ".cache")).find((d) => /^node-v24\.\d+\.\d+-linux-x64$/.test(d));
+    if (dir === undefined) throw new Error("no pinned Node 24 in .cache: run npm run build");
+    return join(repoRoot, ".cache", dir, "node");
+  };
+
+  it("6: docker pull whose token the helper mints through an authenticating HTTP proxy", async () => {
+    const client = newClient("s6-proxy");
+    const before = proxy.requests().length;
+    const env = {
+      ...ecrEnv(KEY.secretAccessKey),
+      HTTP_PROXY: proxy.url,
+      NO_PROXY: "", // the clients' base environment bypasses every proxy
+      ...(proxyCapable ? {} : { [HELPER_CMD_VAR]: `${shQuote(node24())} ${shQuote(helperMain())}` }),
+    };
+    const pulled = await client.docker(["pull", ref], { env });
+    expect(pulled.stderr).toBe("");
+    expect(pulled.code).toBe(0);
+    expect(await client.imagePresent(ref)).toBe(true);
+    // The proxy's own log: the token call went through it, and nothing else did.
+    const seen = proxy.requests().slice(before);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(seen)).toEqual(new Set([`POST ${fakeEcr.url}/`]));
     await client.removeImage(ref);
   });
 

@@ -5,7 +5,9 @@
  * service, and each token names the key, region and service that minted it.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 
 export interface FakeEcrKey {
@@ -162,12 +164,17 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 const error = (res: ServerResponse, type: string, message: string, status = 400) =>
   send(res, status, { __type: type, message });
 
-export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFault }): Promise<FakeEcr> {
+export async function startFakeEcr(opts: {
+  keys: FakeEcrKey[];
+  fault?: FakeEcrFault;
+  /** Serve HTTPS with this certificate (PEM files) instead of plain HTTP. */
+  tls?: { certPath: string; keyPath: string };
+}): Promise<FakeEcr> {
   let fault = opts.fault;
   let throttled = 0;
   const requests: FakeEcrRequest[] = [];
 
-  const server = createServer((req, res) => {
+  const handle: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -213,7 +220,10 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
       }
       return send(res, 200, { authorizationData: data });
     });
-  });
+  };
+  const server = opts.tls
+    ? createTlsServer({ cert: readFileSync(opts.tls.certPath), key: readFileSync(opts.tls.keyPath) }, handle)
+    : createServer(handle);
 
   /** `{"authorizationData":[{"authorizationToken":"AAAA…"}]}` streamed with backpressure, counting what the socket took. */
   function sendHuge(res: ServerResponse, bytes: number, declareLength: boolean): void {
@@ -248,7 +258,7 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
   const { port } = server.address() as AddressInfo;
 
   const fake: FakeEcr = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? "https" : "http"}://127.0.0.1:${port}`,
     requests,
     hugeBytesSent: 0,
     setFault(f) {

@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { describeProxyError, describeTlsError, proxyHint } from "../../src/net/problems.js";
+import { normaliseNoProxy, proxyEnv, proxyEnvSupported, proxyPasswords, proxySetting, withoutUrlCredentials } from "../../src/net/proxy.js";
+
+describe("NO_PROXY into Node's forms", () => {
+  it("lets a bare domain cover its subdomains, as curl and Go do", () => {
+    expect(normaliseNoProxy("amazonaws.com")).toBe(".amazonaws.com");
+    expect(normaliseNoProxy(".corp.example, *.internal.example")).toBe(".corp.example,*.internal.example");
+  });
+  it("turns IPv4 CIDR into the address range Node matches", () => {
+    expect(normaliseNoProxy("10.0.0.0/8,192.168.1.77/24,127.0.0.1/32")).toBe(
+      "10.0.0.0-10.255.255.255,192.168.1.0-192.168.1.255,127.0.0.1-127.0.0.1",
+    );
+    expect(normaliseNoProxy("0.0.0.0/0")).toBe("0.0.0.0-255.255.255.255");
+  });
+  it("keeps *, IP literals, host:port and IPv6 forms, lower-cased and without brackets", () => {
+    expect(normaliseNoProxy(" * ")).toBe("*");
+    expect(normaliseNoProxy("169.254.169.254,[::1],Registry.Example:5000,localhost")).toBe(
+      "169.254.169.254,::1,registry.example:5000,localhost",
+    );
+  });
+  it("keeps Node's own IPv4 range form", () => {
+    expect(normaliseNoProxy("10.0.0.1-10.0.0.9,Example.COM")).toBe("10.0.0.1-10.0.0.9,.example.com");
+  });
+  it("drops empty entries and leaves invalid CIDR as written", () => {
+    expect(normaliseNoProxy(",,a.example,,10.0.0.0/40")).toBe(".a.example,10.0.0.0/40");
+  });
+});
+
+describe("proxy settings from the environment", () => {
+  it("is nothing without a proxy variable, whatever NO_PROXY says", () => {
+    expect(proxyEnv({ NO_PROXY: "*" })).toBeUndefined();
+  });
+  it("prefers the lower-case variables and normalises NO_PROXY", () => {
+    expect(proxyEnv({ HTTPS_PROXY: "http://upper:1", https_proxy: "http://lower:2", no_proxy: "example.com" })).toEqual({
+      HTTP_PROXY: undefined,
+      HTTPS_PROXY: "http://lower:2",
+      NO_PROXY: ".example.com",
+    });
+  });
+  it("reads host:port without a scheme as an http:// proxy, as curl and Go do", () => {
+    expect(proxyEnv({ HTTPS_PROXY: "alice:pw@proxy.corp:3128" })?.HTTPS_PROXY).toBe("http://alice:pw@proxy.corp:3128");
+    expect(proxySetting({ HTTPS_PROXY: " proxy.corp:3128 " }, "https:")?.url).toBe("http://proxy.corp:3128/");
+    expect(proxyPasswords({ HTTPS_PROXY: "alice:pw@proxy.corp:3128" })).toEqual(["pw"]);
+  });
+  it("names the proxy without its credentials, with the default port", () => {
+    expect(proxySetting({ HTTPS_PROXY: "http://alice:pa%40ss@proxy.corp" }, "https:")).toEqual({
+      variable: "HTTPS_PROXY",
+      url: "http://proxy.corp/",
+      hostname: "proxy.corp",
+      port: 80,
+    });
+    expect(proxySetting({ HTTPS_PROXY: "not a url" }, "https:")?.url).toBe("the URL in HTTPS_PROXY");
+    expect(proxySetting({ HTTPS_PROXY: "http://p:1" }, "http:")).toBeUndefined();
+  });
+  it("finds proxy passwords as written and decoded, and strips credentials from URLs in text", () => {
+    expect(proxyPasswords({ https_proxy: "http://alice:pa%40ss@proxy:3128", HTTP_PROXY: "http://nopass@proxy" })).toEqual(["pa%40ss", "pa@ss"]);
+    expect(withoutUrlCredentials("via http://alice:pa%40ss@proxy:3128/ and https://bob@x/")).toBe("via http://proxy:3128/ and https://x/");
+  });
+  it("knows which Node lines take proxyEnv", () => {
+    expect(["20.19.0", "22.20.0", "23.11.0", "24.4.1"].map((v) => proxyEnvSupported(v))).toEqual([false, false, false, false]);
+    expect(["22.21.0", "24.5.0", "24.21.0", "26.0.0"].map((v) => proxyEnvSupported(v))).toEqual([true, true, true, true]);
+  });
+});
+
+describe("certificate problems", () => {
+  const tls = (code: string) => describeTlsError(Object.assign(new Error("x"), { code }), "api.ecr.example:443");
+  it.each([
+    ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", /api\.ecr\.example:443 is signed by an unknown certificate authority.*NODE_EXTRA_CA_CERTS/],
+    ["SELF_SIGNED_CERT_IN_CHAIN", /unknown certificate authority/],
+    ["DEPTH_ZERO_SELF_SIGNED_CERT", /api\.ecr\.example:443 presents a self-signed TLS certificate.*NODE_EXTRA_CA_CERTS/],
+    ["CERT_HAS_EXPIRED", /of api\.ecr\.example:443 has expired.*system clock/],
+    ["ERR_TLS_CERT_ALTNAME_INVALID", /for api\.ecr\.example:443 is for another host name/],
+  ])("%s", (code, expected) => {
+    expect(tls(code)).toMatch(expected);
+  });
+  it("reads the code of a wrapped error and ignores what is not a certificate problem", () => {
+    expect(describeTlsError({ cause: { code: "CERT_NOT_YET_VALID" } }, "h")).toMatch(/of h is not valid yet/);
+    expect(describeTlsError(Object.assign(new Error(), { code: "ECONNREFUSED" }), "h")).toBeUndefined();
+    expect(describeTlsError("text", "h")).toBeUndefined();
+  });
+});
+
+describe("proxy problems", () => {
+  const env = { HTTPS_PROXY: "http://alice:s3cret@127.0.0.1:3128" };
+  it("names a proxy that is down, without its password", () => {
+    const err = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:3128"), { code: "ECONNREFUSED", address: "127.0.0.1", port: 3128 });
+    const line = describeProxyError(err, env, "https:");
+    expect(line).toBe("could not reach the proxy http://127.0.0.1:3128/ (HTTPS_PROXY) (ECONNREFUSED); check that the proxy is running, or fix or unset HTTPS_PROXY");
+  });
+  it("leaves a refused connection to another host alone", () => {
+    const err = Object.assign(new Error(), { code: "ECONNREFUSED", address: "127.0.0.1", port: 443 });
+    expect(describeProxyError(err, env, "https:")).toBeUndefined();
+    expect(describeProxyError(err, {}, "https:")).toBeUndefined();
+  });
+  it("says when the proxy wants other credentials, through a tunnel or forwarding", () => {
+    const tunnel = Object.assign(new Error(), { code: "ERR_PROXY_TUNNEL", statusCode: 407 });
+    expect(describeProxyError(tunnel, env, "https:")).toMatch(/^the proxy http:\/\/127\.0\.0\.1:3128\/ \(HTTPS_PROXY\) refused .* \(HTTP 407\)/);
+    expect(describeProxyError({ $metadata: { httpStatusCode: 407 } }, { HTTP_PROXY: "http://p:1" }, "http:")).toMatch(/HTTP_PROXY.*HTTP 407/);
+    const challenge = { $metadata: { httpStatusCode: 401 }, $response: { headers: { "www-authenticate": "Basic" } } };
+    expect(describeProxyError(challenge, { HTTP_PROXY: "http://p:1" }, "http:")).toMatch(/refused .*HTTP 401/);
+    expect(describeProxyError({ $metadata: { httpStatusCode: 401 } }, { HTTP_PROXY: "http://p:1" }, "http:")).toBeUndefined();
+    const onwards = Object.assign(new Error(), { code: "ERR_PROXY_TUNNEL", statusCode: 500 });
+    expect(describeProxyError(onwards, env, "https:")).toMatch(/could not open a connection onwards \(HTTP 500\)/);
+  });
+});
+
+describe("proxy hints for time-outs and unreachable endpoints", () => {
+  const env = { https_proxy: "http://alice:s3cret@proxy.corp:8080" };
+  it("names the proxy in the way, without its password", () => {
+    expect(proxyHint(env, "https:", "24.21.0")).toBe(
+      "; requests go through the proxy http://proxy.corp:8080/ (https_proxy) unless NO_PROXY covers the host: check it too",
+    );
+  });
+  it("says that an old Node line ignores it", () => {
+    expect(proxyHint(env, "https:", "20.19.0")).toMatch(/^; note that Node 20\.19\.0 ignores https_proxy \(proxies need Node >= 22\.21 or 24\.5/);
+  });
+  it("says nothing without a proxy for that scheme", () => {
+    expect(proxyHint(env, "http:", "24.21.0")).toBe("");
+  });
+});
