@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Agents } from "../../net/agents.js";
+import { describeTlsError } from "../../net/problems.js";
 
 /** What came back: status, headers and at most {@link MAX_BODY} bytes of body. */
 export interface Answer {
@@ -62,20 +63,6 @@ export function get(url: URL, options: GetOptions): Promise<Answer> {
   });
 }
 
-// Node's names for certificate problems, in words a user can act on.
-const CERTIFICATE: Record<string, string> = {
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "its certificate is signed by an authority this machine does not trust",
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "its certificate is signed by an authority this machine does not trust",
-  UNABLE_TO_GET_ISSUER_CERT: "its certificate is signed by an authority this machine does not trust",
-  SELF_SIGNED_CERT_IN_CHAIN: "its certificate chain ends in a self-signed authority this machine does not trust",
-  DEPTH_ZERO_SELF_SIGNED_CERT: "its certificate is self-signed",
-  CERT_HAS_EXPIRED: "its certificate has expired",
-  CERT_NOT_YET_VALID: "its certificate is not valid yet",
-  CERT_REVOKED: "its certificate has been revoked",
-  CERT_SIGNATURE_FAILURE: "its certificate's signature is invalid",
-  ERR_TLS_CERT_ALTNAME_INVALID: "its certificate is not valid for this host name",
-};
-
 const NETWORK: Record<string, string> = {
   ECONNREFUSED: "connection refused",
   ECONNRESET: "connection reset",
@@ -93,11 +80,8 @@ function describe(error: unknown, url: URL, signal: AbortSignal): string {
   const code = e.code ?? "";
   const where = url.origin;
   if (signal.aborted) return `${where}: no answer in time`;
-  const certificate = CERTIFICATE[code];
-  if (certificate !== undefined) {
-    const reason = code === "ERR_TLS_CERT_ALTNAME_INVALID" && typeof e.reason === "string" ? ` (${e.reason})` : "";
-    return `${where}: ${certificate}${reason} (${code})`;
-  }
+  const certificate = describeTlsError(e, url.host);
+  if (certificate !== undefined) return certificate;
   const network = NETWORK[code] ?? (/wrong version number/i.test(e.message ?? "") ? NETWORK["ERR_SSL_WRONG_VERSION_NUMBER"] : undefined);
   return `${where}: ${network ?? "request failed"}${code ? ` (${code})` : ""}`;
 }
