@@ -2,7 +2,8 @@
 # Installs what the suites drive for real: a Docker engine with its own
 # containerd, the CNCF distribution registry, skopeo, htpasswd (bcrypt),
 # openssl, strace, util-linux's unshare/nsenter and ip (test/e2e, test/cli),
-# and qemu-user with an arm64 libc to run the arm64 executable (test/sea).
+# qemu-user with an arm64 libc to run the arm64 executable (test/sea), and
+# debootstrap for the dev container Feature's offline base image (test/feature).
 # Idempotent: it asks apt for nothing when everything is already there.
 # Non-interactive; needs root (as CI and the developers' machines are).
 set -euo pipefail
@@ -21,6 +22,7 @@ declare -A wanted=(
   [nsenter]=util-linux
   [ip]=iproute2
   [qemu-aarch64]=qemu-user
+  [debootstrap]=debootstrap
 )
 
 missing=()
