@@ -186,32 +186,51 @@ describe("a tampered tarball", () => {
 });
 
 describe("install.sh refuses with one line naming the problem", () => {
-  /** Runs install.sh as the Feature would (root, options as env) in a throwaway container after `prepare`. */
-  async function install(prepare: string, env: Record<string, string>, extraArgs: string[] = []): Promise<RunResult> {
-    const opts = Object.entries({ REGISTRY: registry.url, ...env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-    return dockerRun([
-      "run", "--rm", "--network=host", "-v", `${featureDir}:/feature:ro`, ...extraArgs, ...opts, image,
-      "sh", "-c", `${prepare} cd /tmp && sh /feature/install.sh && ${NAME} version`,
-    ]);
+  // One container for every case (the daemon's vfs driver copies the whole rootfs per container):
+  // each case changes the system and puts it back (`undo`).
+  let box: string;
+  beforeAll(async () => {
+    const r = await dockerRun(["run", "-d", "--network=host", "-v", `${featureDir}:/feature:ro`, "-v", `${pinnedNode}:/opt/node/node:ro`, image, "sleep", "900"]);
+    if (r.code !== 0) throw new Error(`docker run failed: ${output(r)}`);
+    box = r.stdout.trim();
+    cleanups.push(() => dockerRun(["rm", "-f", box]));
+  });
+
+  interface Case {
+    readonly prepare?: string;
+    readonly undo?: string;
+    readonly env?: Record<string, string>;
+  }
+  const hide = (...paths: string[]): Case => ({
+    prepare: paths.map((p) => `mv ${p} ${p}.off;`).join(" "),
+    undo: paths.map((p) => `mv ${p}.off ${p};`).join(" "),
+  });
+  const MUSL: Case = { prepare: "touch /lib/ld-musl-x86_64.so.1;", undo: "rm /lib/ld-musl-x86_64.so.1;" };
+  const RISCV: Case = {
+    prepare: "printf '#!/bin/sh\\necho riscv64\\n' >/usr/local/bin/uname; chmod +x /usr/local/bin/uname;",
+    undo: "rm /usr/local/bin/uname;",
+  };
+  const WITH_NODE = { PATH: "/opt/node:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" };
+
+  /** Runs install.sh as the Feature would (root, options as env), then the installed command. */
+  function install({ prepare = "", undo = "", env = {} }: Case, registryUrl = registry.url): Promise<RunResult> {
+    const opts = Object.entries({ REGISTRY: registryUrl, ...env }).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+    const script = `rm -f /usr/local/bin/${NAME}; ${prepare} (cd /tmp && sh /feature/install.sh && ${NAME} version); rc=$?; ${undo} exit $rc`;
+    return dockerRun(["exec", ...opts, box, "sh", "-c", script]);
   }
   const line = (r: RunResult) => r.stderr.trim().split("\n").filter((l) => l.startsWith(`${NAME} feature:`));
 
-  it.each<{ name: string; prepare: string; env: Record<string, string>; empty?: boolean; message: string }>([
-    { name: "an unpublished version (404)", prepare: "", env: {}, empty: true, message: "404 not found; is version" },
-    { name: "a version the Feature pins nothing for", prepare: "", env: { VERSION: "9.9.9" }, message: "pins no SHA-256 for" },
-    { name: "no curl and no wget", prepare: "rm /usr/bin/curl /usr/bin/wget;", env: {}, message: "neither curl nor wget is installed" },
-    { name: "a musl system without node", prepare: "touch /lib/ld-musl-x86_64.so.1;", env: {}, message: "musl libc system" },
-    {
-      name: "an architecture without an executable",
-      prepare: "printf '#!/bin/sh\\necho riscv64\\n' >/usr/local/bin/uname; chmod +x /usr/local/bin/uname;",
-      env: {},
-      message: "no executable for architecture riscv64",
-    },
-    { name: "installMode npm without node", prepare: "", env: { INSTALLMODE: "npm" }, message: "installMode npm needs Node >= 20" },
-  ])("$name", async ({ prepare, env, empty, message }) => {
+  it.each<{ name: string; case: Case; empty?: boolean; message: string }>([
+    { name: "an unpublished version (404)", case: {}, empty: true, message: "404 not found; is version" },
+    { name: "a version the Feature pins nothing for", case: { env: { VERSION: "9.9.9" } }, message: "pins no SHA-256 for" },
+    { name: "no curl and no wget", case: hide("/usr/bin/curl", "/usr/bin/wget"), message: "neither curl nor wget is installed" },
+    { name: "a musl system without node", case: MUSL, message: "musl libc system" },
+    { name: "an architecture without an executable", case: RISCV, message: "no executable for architecture riscv64" },
+    { name: "installMode npm without node", case: { env: { INSTALLMODE: "npm" } }, message: "installMode npm needs Node >= 20" },
+  ])("$name", async ({ case: c, empty, message }) => {
     const reg = empty ? await startStaticRegistry(new Map()) : undefined;
     if (reg) cleanups.push(() => reg.close());
-    const r = await install(prepare, { ...env, ...(reg ? { REGISTRY: reg.url } : {}) });
+    const r = await install(c, reg?.url);
     expect(r.code, output(r)).not.toBe(0);
     const lines = line(r);
     expect(lines, output(r)).toHaveLength(1);
@@ -219,14 +238,16 @@ describe("install.sh refuses with one line naming the problem", () => {
   });
 
   it("downloads with wget when curl is missing", async () => {
-    const r = await install("rm /usr/bin/curl;", {});
+    const r = await install(hide("/usr/bin/curl"));
     expect(r.code, output(r)).toBe(0);
     expect(r.stdout).toContain(`installed ${NAME} ${version} (executable)`);
   });
 
-  it("installs the npm bundle on musl when node is there", async () => {
-    const r = await install("touch /lib/ld-musl-x86_64.so.1;", {}, ["-v", `${pinnedNode}:/usr/local/bin/node:ro`]);
-    expect(r.code, output(r)).toBe(0);
-    expect(r.stdout).toContain(`installed ${NAME} ${version} (npm)`);
+  it("installs the npm bundle on musl or another architecture when node is there", async () => {
+    for (const c of [MUSL, RISCV]) {
+      const r = await install({ ...c, env: WITH_NODE });
+      expect(r.code, output(r)).toBe(0);
+      expect(r.stdout).toContain(`installed ${NAME} ${version} (npm)`);
+    }
   });
 });
