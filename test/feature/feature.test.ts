@@ -48,7 +48,7 @@ beforeAll(async () => {
   }
   if (!existsSync(pinnedNode)) throw new Error(`${pinnedNode} is missing: run npm run build first`);
   docker = dockerCli();
-  dockerd = await startDockerd();
+  dockerd = await startDockerd({ storageDriver: "overlay2" });
   image = await importBaseImage(docker, dockerd.dockerHost);
   registry = await startStaticRegistry(served(MAIN_TGZ, X64_TGZ));
 });
@@ -186,8 +186,7 @@ describe("a tampered tarball", () => {
 });
 
 describe("install.sh refuses with one line naming the problem", () => {
-  // One container for every case (the daemon's vfs driver copies the whole rootfs per container):
-  // each case changes the system and puts it back (`undo`).
+  // One container for every case, each changing the system and putting it back (`undo`).
   let box: string;
   beforeAll(async () => {
     const r = await dockerRun(["run", "-d", "--network=host", "-v", `${featureDir}:/feature:ro`, "-v", `${pinnedNode}:/opt/node/node:ro`, image, "sleep", "900"]);

@@ -101,9 +101,10 @@ if [ "$mode" = npm ]; then
   # npm (Alpine's nodejs). The command runs the node found now, so a user or a process whose PATH
   # lacks node (sudo, docker's own calls) still gets it.
   node=$(command -v node)
+  tar -xzf "$work/$tarball" -C "$work" package || fail "cannot unpack $tarball"
   rm -rf "$LIB_DIR"
-  mkdir -p "$LIB_DIR"
-  tar -xzf "$work/$tarball" -C "$LIB_DIR" --strip-components=1 package || fail "cannot unpack $tarball"
+  mkdir -p "$(dirname "$LIB_DIR")"
+  mv "$work/package" "$LIB_DIR"
   printf '#!/bin/sh\nexec %s %s "$@"\n' "'$node'" "'$LIB_DIR/dist/main.js'" >"$BIN_DIR/$NAME.new"
   chmod 0755 "$BIN_DIR/$NAME.new"
   mv -f "$BIN_DIR/$NAME.new" "$BIN_DIR/$NAME"

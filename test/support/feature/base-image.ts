@@ -11,8 +11,7 @@ import { removeDir, repoRoot, requireProgram } from "../e2e/env.js";
 import { runOk } from "../e2e/process.js";
 
 // curl and wget: install.sh must find a download client (tests remove them to see it fail).
-// Left out of the image: the downloaded .debs, docs, man pages and locales (a third of the size;
-// the daemon's vfs driver copies the whole rootfs for every container).
+// Left out of the image: the downloaded .debs, docs, man pages and locales (a third of the size).
 const RECIPE = {
   suite: "bookworm",
   variant: "minbase",
