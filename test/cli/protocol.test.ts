@@ -189,13 +189,7 @@ describe.each(helperTargets())("protocol via $name", (target) => {
       expect(r.stdout).toMatch(/^docker-credential-codespaces \(docker-credential-codespaces\) \d+\.\d+\.\d+\n$/);
     });
 
-    it.each([["-h"], ["--help"]])("%s prints usage and exits 0", async (arg) => {
-      expect(await helper([arg])).toEqual({
-        code: 0,
-        stdout: "Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n",
-        stderr: "",
-      });
-    });
+    // -h, --help and help <verb>: test/cli/help.test.ts.
 
     it("without a verb prints usage and exits 1", async () => {
       const r = await helper([]);
