@@ -115,14 +115,14 @@ it("the Feature's id is its folder's and its default version is this package's",
 });
 
 describe.each([
-  { variant: "without node", node: false, tarball: X64_TGZ, kind: "executable" },
-  { variant: "with Node 24", node: true, tarball: MAIN_TGZ, kind: "npm bundle" },
-])("devcontainer up on Debian $variant", ({ node, tarball: expected, kind }) => {
+  { variant: "without node", node: false, tarball: X64_TGZ, kind: "executable", containersAuth: false },
+  { variant: "with Node 24, containersAuth", node: true, tarball: MAIN_TGZ, kind: "npm bundle", containersAuth: true },
+])("devcontainer up on Debian $variant", ({ node, tarball: expected, kind, containersAuth }) => {
   let ws: string;
   let before: number;
 
   beforeAll(async () => {
-    ws = workspace(node ? "with-node" : "without-node", { node, registry: registry.url });
+    ws = workspace(node ? "with-node" : "without-node", { node, registry: registry.url, featureOptions: { containersAuth } });
     before = registry.requests.length;
     await up(ws);
   });
@@ -142,9 +142,12 @@ describe.each([
   });
 
   it("postStartCommand routed the containerEnv and remoteEnv registries to the helper", async () => {
+    const routed = { credHelpers: { "ghcr.io": "codespaces", "mycompany.azurecr.io": "codespaces" } };
     const r = await exec(ws, "cat ~/.docker/config.json");
     expect(r.code, output(r)).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ credHelpers: { "ghcr.io": "codespaces", "mycompany.azurecr.io": "codespaces" } });
+    expect(JSON.parse(r.stdout)).toEqual(routed);
+    const containers = await exec(ws, "cat ~/.config/containers/auth.json 2>/dev/null || echo none");
+    expect(containers.stdout === "none\n" ? "none" : JSON.parse(containers.stdout)).toEqual(containersAuth ? routed : "none");
   });
 
   it("get answers through the installed command", async () => {
