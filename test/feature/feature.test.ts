@@ -222,6 +222,7 @@ describe("install.sh refuses with one line naming the problem", () => {
 
   it.each<{ name: string; case: Case; empty?: boolean; message: string }>([
     { name: "an unpublished version (404)", case: {}, empty: true, message: "404 not found; is version" },
+    { name: "an unpublished version (404), with wget", case: hide("/usr/bin/curl"), empty: true, message: "404 not found; is version" },
     { name: "a version the Feature pins nothing for", case: { env: { VERSION: "9.9.9" } }, message: "pins no SHA-256 for" },
     { name: "no curl and no wget", case: hide("/usr/bin/curl", "/usr/bin/wget"), message: "neither curl nor wget is installed" },
     { name: "a musl system without node", case: MUSL, message: "musl libc system" },

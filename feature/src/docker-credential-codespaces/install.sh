@@ -31,8 +31,9 @@ case $CONTAINERSAUTH in true | false) ;; *) fail "containersAuth must be true or
 
 # The Node major on PATH, or 0.
 node_major() {
-  command -v node >/dev/null 2>&1 || { echo 0; return; }
-  node -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0
+  major=$(node -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null) || major=0
+  case $major in "" | *[!0-9]*) major=0 ;; esac
+  echo "$major"
 }
 
 is_musl() {
@@ -85,7 +86,8 @@ if command -v curl >/dev/null 2>&1; then
     *) fail "download of $url failed: HTTP $status" ;;
   esac
 elif command -v wget >/dev/null 2>&1; then
-  if ! wget -q -S -O "$work/$tarball" "$url" 2>"$work/err"; then
+  # -S (server response, in GNU wget and busybox) so that the status can be told; no -q, which hides it.
+  if ! wget -S -O "$work/$tarball" "$url" 2>"$work/err"; then
     if grep -q ' 404' "$work/err"; then fail "$url: 404 not found; is version $VERSION published on registry $REGISTRY?"; fi
     fail "download of $url failed: $(grep -m 1 'HTTP/\|wget:' "$work/err" || echo 'wget error')"
   fi
