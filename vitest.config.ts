@@ -7,8 +7,9 @@ export default defineConfig({
   define: { PACKAGE_VERSION: JSON.stringify(version) },
   test: {
     include: ["test/**/*.test.ts"],
-    // The real-client suite has its own config (daemons, one file at a time): npm run test:e2e.
-    exclude: ["test/e2e/**", "**/node_modules/**"],
+    // The real-client and Feature suites have their own configs (daemons, one file at a time):
+    // npm run test:e2e, npm run test:feature.
+    exclude: ["test/e2e/**", "test/feature/**", "**/node_modules/**"],
     // The CLI suites run the bundled helper, so bundle once before any test.
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 20_000,

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { runtime } from "../build/sea.mjs";
+import { runtime } from "../build/node-runtime.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);

@@ -2,62 +2,33 @@
 // Usage: node build/sea.mjs
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
+import { runtime } from "./node-runtime.mjs";
 
 const require = createRequire(import.meta.url);
 
-// Pinned runtime: official binaries republished on npm as node-linux-<arch>. The integrity is the
-// registry's own (`npm view node-linux-<arch>@VERSION dist.integrity`); a tarball that differs is refused.
-const NODE_VERSION = "24.21.0";
 const TARGETS = [
-  {
-    arch: "x64",
-    integrity: "sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==",
-    // V8 code cache is produced by the x64 runtime that generates the blob, so only x64 gets it.
-    codeCache: true,
-  },
-  {
-    arch: "arm64",
-    integrity: "sha512-FpJRPEz2OvvTLfjIOlNGFY9JLPMKgl5m+d4oGYBLg24kJ1mmvN1Zl/HPJgF4HDaJ51ISev1l1cRZ/DM+keXW5g==",
-    codeCache: false,
-  },
+  // V8 code cache is produced by the x64 runtime that generates the blob, so only x64 gets it.
+  { arch: "x64", codeCache: true },
+  { arch: "arm64", codeCache: false },
 ];
 const NAME = "docker-credential-codespaces";
 const FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 const MINT_ASSET = "mint.js";
 const MINT_CACHE_ASSET = "mint.cache";
+// V8 code caches differ from run to run (background compilation, GC timing) unless V8 runs
+// single-threaded with fixed seeds; the caches it writes so are still accepted by a normal run.
+// Same bytes on every build, so the npm packages' SHA-256 can be pinned (build/npm-packages.mjs).
+const PREDICTABLE = ["--predictable"];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cache = join(root, ".cache");
-const work = join(cache, "sea");
+const work = join(root, ".cache", "sea");
 const out = join(root, "out");
-
-/** Path of the cached Node binary for `arch`, fetched with `npm pack` (never installed) on first use. */
-export function runtime(arch) {
-  const dir = join(cache, `node-v${NODE_VERSION}-linux-${arch}`);
-  const bin = join(dir, "node");
-  if (existsSync(bin)) return bin;
-  const target = TARGETS.find((t) => t.arch === arch);
-  if (!target) throw new Error(`unknown arch ${arch}`);
-  mkdirSync(cache, { recursive: true });
-  const tmp = mkdtempSync(join(cache, "fetch-"));
-  try {
-    const spec = `node-linux-${arch}@${NODE_VERSION}`;
-    const [packed] = JSON.parse(quiet("npm", ["pack", spec, "--json", "--pack-destination", tmp], { cwd: tmp }));
-    if (packed.integrity !== target.integrity) throw new Error(`${spec}: integrity ${packed.integrity} is not the pinned one`);
-    execFileSync("tar", ["-xzf", join(tmp, packed.filename), "-C", tmp, "package/bin/node"]);
-    mkdirSync(dir, { recursive: true });
-    renameSync(join(tmp, "package/bin/node"), bin);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  return bin;
-}
 
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const common = { bundle: true, platform: "node", format: "cjs", target: "node24", minify: true, mainFields: ["module", "main"], legalComments: "none", define: { PACKAGE_VERSION: JSON.stringify(version) }, logLevel: "silent", write: false };
@@ -135,7 +106,7 @@ async function main() {
   // The warm-up (build/sea-warmup.ts) mints once with the asset so the cache covers a real mint.
   const warmup = join(work, "warmup.cjs");
   writeFileSync(warmup, await bundle({ entryPoints: [join(root, "build/sea-warmup.ts")], minify: false }));
-  execFileSync(node, [warmup, mintJs, mintCache, ERRORS_MODULE], { cwd: work, env: { ...cleanEnv, HOME: work }, stdio: "inherit" });
+  execFileSync(node, [...PREDICTABLE, warmup, mintJs, mintCache, ERRORS_MODULE], { cwd: work, env: { ...cleanEnv, HOME: work }, stdio: "inherit" });
   rmSync(warmup);
 
   mkdirSync(out, { recursive: true });
@@ -158,7 +129,7 @@ async function main() {
       assets,
     };
     writeFileSync(join(work, config), JSON.stringify(seaConfig, null, 2));
-    quiet(node, ["--experimental-sea-config", config], { cwd: work, env: cleanEnv });
+    quiet(node, [...PREDICTABLE, "--experimental-sea-config", config], { cwd: work, env: cleanEnv });
 
     const exe = join(out, `linux-${arch}`, NAME);
     mkdirSync(dirname(exe), { recursive: true });

@@ -97,7 +97,13 @@ function managedBy(table: RegistryTable, key: string): string | undefined {
 export async function run(io: Io): Promise<number> {
   const [verb, ...rest] = io.argv;
   if (verb === "-h" || verb === "--help" || verb === "help") {
-    io.stdout(`${USAGE}\n`);
+    const { helpText } = await import("./help.js");
+    const text = helpText(verb === "help" ? rest[0] : undefined);
+    if (text === undefined) {
+      io.stdout(`${HELPER_NAME}: no help for ${rest[0]}; see --help\n`);
+      return 1;
+    }
+    io.stdout(`${text}\n`);
     return 0;
   }
   if (verb === "-v" || verb === "--version") {

@@ -190,13 +190,7 @@ describe.each(helperTargets())("protocol via $name", (target) => {
       expect(r.stdout).toMatch(/^docker-credential-codespaces \(docker-credential-codespaces\) \d+\.\d+\.\d+\n$/);
     });
 
-    it.each([["-h"], ["--help"]])("%s prints usage and exits 0", async (arg) => {
-      expect(await helper([arg])).toEqual({
-        code: 0,
-        stdout: "Usage: docker-credential-codespaces <store|get|erase|list|version|configure|doctor>\n",
-        stderr: "",
-      });
-    });
+    // -h, --help and help <verb>: test/cli/help.test.ts.
 
     it("without a verb prints usage on stdout and stderr and exits 1", async () => {
       expect(USAGE).toMatch(/^Usage: docker-credential-codespaces <store\|get\|erase\|list\|version\|/);

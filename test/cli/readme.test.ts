@@ -24,7 +24,7 @@ const bash = (script: string) =>
 
 describe("README", () => {
   it("install example prints what the README says", () => {
-    const [, command, printed] = /npm ci && npm link && (.+)\n```\n\nwhich prints `(.+)`/.exec(readme) ?? [];
+    const [, command, printed] = /npm ci && npm run build:js && npm link && (.+)\n```\n\nwhich prints `(.+)`/.exec(readme) ?? [];
     expect(command).toBeDefined();
     expect(bash(command!)).toBe(`${printed}\n`);
   });

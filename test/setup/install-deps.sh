@@ -2,8 +2,9 @@
 # Installs what the suites drive for real: a Docker engine with its own
 # containerd, the CNCF distribution registry, skopeo, htpasswd (bcrypt),
 # openssl, strace, util-linux's unshare/nsenter and ip (test/e2e, test/cli),
-# qemu-user with an arm64 libc to run the arm64 executable (test/sea), and
-# tinyproxy, a real HTTP proxy for the proxy tests (test/cli, test/e2e).
+# qemu-user with an arm64 libc to run the arm64 executable (test/sea),
+# tinyproxy, a real HTTP proxy for the proxy tests (test/cli, test/e2e), and
+# debootstrap for the dev container Feature's offline base image (test/feature).
 # Idempotent: it asks apt for nothing when everything is already there.
 # Non-interactive; needs root (as CI and the developers' machines are).
 set -euo pipefail
@@ -23,6 +24,7 @@ declare -A wanted=(
   [ip]=iproute2
   [qemu-aarch64]=qemu-user
   [tinyproxy]=tinyproxy
+  [debootstrap]=debootstrap
 )
 
 missing=()

@@ -16,6 +16,8 @@ export interface DockerdOptions {
    * certificate. Start registries inside it with `startRegistry({ netns: dockerd.netns })`.
    */
   readonly privateNetwork?: readonly string[];
+  /** Storage driver; default vfs. overlay2 (needs an overlay-capable filesystem) spares copying a whole rootfs per layer. */
+  readonly storageDriver?: "vfs" | "overlay2";
 }
 
 export interface Dockerd {
@@ -67,7 +69,7 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
     "--pidfile", pidFile,
     "--host", `unix://${socketPath}`,
     "--config-file", configFile,
-    "--storage-driver", "vfs",
+    "--storage-driver", options.storageDriver ?? "vfs",
     "--iptables=false",
     "--ip6tables=false",
     "--ip-forward=false",

@@ -1,0 +1,75 @@
+import { HELPER_NAME, USAGE } from "./protocol.js";
+
+/**
+ * The text of `--help` and `help <verb>`. Its own module, imported only when
+ * help is asked for, so none of this is parsed on the credential path.
+ */
+
+// The npm page shows the README; the npm package also carries it as README.md.
+const README = "https://www.npmjs.com/package/docker-credential-codespaces";
+
+const VERBS: Record<string, string> = {
+  get: `${HELPER_NAME} get
+  Reads a registry server from stdin and prints {"ServerURL","Username","Secret"}
+  from the matching <ID>_CONTAINER_REGISTRY_* triple, or a freshly minted AWS ECR
+  token. Prints "credentials not found in native keychain" for any other server.`,
+  list: `${HELPER_NAME} list
+  Prints {"<server>": "<username>"} for every registry the environment configures.`,
+  store: `${HELPER_NAME} store
+  Stores nothing: succeeds for a registry a triple configures (so docker login
+  works) and fails for any other.`,
+  erase: `${HELPER_NAME} erase
+  Erases nothing: succeeds for a registry a triple configures, else "not found".`,
+  version: `${HELPER_NAME} version
+  Prints the helper's version (also: --version, -v).`,
+  configure: `${HELPER_NAME} configure [--dry-run] [--containers-auth[=PATH]] [--remove]
+  Routes every registry configured in the environment to this helper: adds a
+  "credHelpers" entry to $DOCKER_CONFIG/config.json (default ~/.docker/config.json),
+  drops the plaintext "auths" entries Codespaces wrote for those registries, and
+  writes atomically.
+    --dry-run                 show what would change, write nothing
+    --containers-auth[=PATH]  also edit the auth.json of podman, skopeo and buildah
+                              (PATH, else $REGISTRY_AUTH_FILE, else
+                              $XDG_CONFIG_HOME/containers/auth.json)
+    --remove                  undo: drop only the "credHelpers" entries naming this helper`,
+};
+
+const ENVIRONMENT = `Environment:
+  <ID>_CONTAINER_REGISTRY_SERVER, _USER, _PASSWORD
+      one registry's server and credentials (Codespaces secrets); for AWS ECR,
+      USER=AWS means PASSWORD is a registry token, any other USER is an access key id
+  <ID>_CONTAINER_REGISTRY_SESSION_TOKEN
+      session token for temporary AWS keys
+  AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+  AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_ECR,
+  AWS_ENDPOINT_URL_ECR_PUBLIC, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+      honoured when minting ECR tokens (the standard AWS credential chain is used
+      for an ECR registry routed here without a triple)
+  DOCKER_CONFIG, REGISTRY_AUTH_FILE, XDG_CONFIG_HOME, HOME
+      where configure finds the files it edits
+  DOCKER_CREDENTIAL_CODESPACES_DEBUG=1
+      explain each decision on stderr, secrets redacted`;
+
+const OVERVIEW = `${USAGE}
+
+A Docker credential helper serving registry secrets from the environment.
+Docker, podman, skopeo and crane call it; you run configure once per start.
+
+Verbs:
+${Object.values(VERBS)
+  .map((text) => text.split("\n")[0])
+  .map((line) => `  ${line}`)
+  .join("\n")}
+
+Run '${HELPER_NAME} help <verb>' for one verb's details.
+
+${ENVIRONMENT}
+
+Documentation: ${README} (README.md; also in the npm package)`;
+
+/** The help for `topic` (undefined: the overview), or undefined when there is no such verb. */
+export function helpText(topic: string | undefined): string | undefined {
+  if (topic === undefined) return OVERVIEW;
+  const verb = Object.hasOwn(VERBS, topic) ? VERBS[topic] : undefined;
+  return verb === undefined ? undefined : `${verb}\n\n${ENVIRONMENT}\n\nDocumentation: ${README}`;
+}
