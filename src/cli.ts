@@ -96,16 +96,6 @@ function managedBy(table: RegistryTable, key: string): string | undefined {
  */
 export async function run(io: Io): Promise<number> {
   const [verb, ...rest] = io.argv;
-  if (verb === "-h" || verb === "--help" || verb === "help") {
-    const { helpText } = await import("./help.js");
-    const text = helpText(verb === "help" ? rest[0] : undefined);
-    if (text === undefined) {
-      io.stdout(`${HELPER_NAME}: no help for ${rest[0]}; see --help\n`);
-      return 1;
-    }
-    io.stdout(`${text}\n`);
-    return 0;
-  }
   if (verb === "-v" || verb === "--version") {
     io.stdout(`${VERSION_LINE}\n`);
     return 0;
@@ -122,6 +112,13 @@ export async function run(io: Io): Promise<number> {
   const name = verb ?? "(no action)";
   try {
     if (verb === undefined) throw new HelperError(USAGE);
+    if (verb === "-h" || verb === "--help" || verb === "help") {
+      const { helpText } = await import("./help.js");
+      const text = helpText(verb === "help" ? rest[0] : undefined);
+      if (text === undefined) throw new HelperError(`no help for ${JSON.stringify(rest[0])}; see --help`);
+      io.stdout(`${text}\n`);
+      return 0;
+    }
     const action = Object.hasOwn(verbs, verb) ? verbs[verb] : undefined;
     if (action === undefined) throw new HelperError(`unknown action ${JSON.stringify(verb)}; see --help`);
     const table = readRegistries(io.env);

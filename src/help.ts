@@ -1,3 +1,4 @@
+import { CONFIGURE_HELP } from "./configure-help.js";
 import { HELPER_NAME, USAGE } from "./protocol.js";
 
 /**
@@ -22,16 +23,14 @@ const VERBS: Record<string, string> = {
   Erases nothing: succeeds for a registry a triple configures, else "not found".`,
   version: `${HELPER_NAME} version
   Prints the helper's version (also: --version, -v).`,
-  configure: `${HELPER_NAME} configure [--dry-run] [--containers-auth[=PATH]] [--remove]
-  Routes every registry configured in the environment to this helper: adds a
-  "credHelpers" entry to $DOCKER_CONFIG/config.json (default ~/.docker/config.json),
-  drops the plaintext "auths" entries Codespaces wrote for those registries, and
-  writes atomically.
-    --dry-run                 show what would change, write nothing
-    --containers-auth[=PATH]  also edit the auth.json of podman, skopeo and buildah
-                              (PATH, else $REGISTRY_AUTH_FILE, else
-                              $XDG_CONFIG_HOME/containers/auth.json)
-    --remove                  undo: drop only the "credHelpers" entries naming this helper`,
+  configure: `${HELPER_NAME} ${CONFIGURE_HELP}`,
+  doctor: `${HELPER_NAME} doctor [--offline] [--json]
+  Checks, registry by registry, whether a pull will work and why not: the
+  triple, docker's and the containers routing, which helper PATH finds, an
+  ECR token, and the credentials against the registry's /v2/ endpoint (as
+  docker login does). Secrets are never printed. Exit 0 when all is well.
+    --offline  skip the network checks
+    --json     one JSON object {"ok","registries":[…],"problems":[…]}`,
 };
 
 const ENVIRONMENT = `Environment:

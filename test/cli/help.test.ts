@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { USAGE as PROTOCOL_USAGE } from "../../src/protocol.js";
 import { helperTargets, repoRoot, runHelper } from "../support/helper-process.js";
 
-const VERBS = ["get", "list", "store", "erase", "version", "configure"];
-const USAGE = "Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n";
+const VERBS = ["get", "list", "store", "erase", "version", "configure", "doctor"];
+const USAGE = `${PROTOCOL_USAGE}\n`;
 
 describe.each(helperTargets())("help via $name", (target) => {
   it.each([["--help"], ["-h"], ["help"]])("%s explains verbs, configure's options, the environment and the README", async (flag) => {
@@ -31,13 +32,13 @@ describe.each(helperTargets())("help via $name", (target) => {
   it("help for an unknown verb is one line and exit 1", async () => {
     expect(await runHelper(target, ["help", "frobnicate"])).toEqual({
       code: 1,
-      stdout: "docker-credential-codespaces: no help for frobnicate; see --help\n",
-      stderr: "",
+      stdout: 'no help for "frobnicate"; see --help\n',
+      stderr: 'docker-credential-codespaces: no help for "frobnicate"; see --help\n',
     });
   });
 
   it("a missing verb still prints the bare usage line", async () => {
-    expect(await runHelper(target, [])).toEqual({ code: 1, stdout: USAGE, stderr: "" });
+    expect(await runHelper(target, [])).toEqual({ code: 1, stdout: USAGE, stderr: `docker-credential-codespaces: ${USAGE}` });
   });
 });
 
