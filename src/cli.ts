@@ -78,6 +78,10 @@ const verbs: Record<string, (ctx: Context) => Promise<void>> = {
     const { configure } = await import("./configure.js");
     await configure(io, table);
   },
+  agent: async ({ io }) => {
+    const { agentCommand } = await import("./agent/index.js");
+    await agentCommand(io);
+  },
 };
 
 /** The ID of the triple (complete or not) that names `key`, if any. */
@@ -114,7 +118,7 @@ export async function run(io: Io): Promise<number> {
   const debug = createDebug(io.env, io.stderr, secrets);
   for (const line of table.ignored) debug(line);
   try {
-    if (verb !== "configure" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
+    if (verb !== "configure" && verb !== "agent" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
     await action({ io: { ...io, argv: rest }, table, debug });
     return 0;
   } catch (error) {

@@ -154,7 +154,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 const error = (res: ServerResponse, type: string, message: string, status = 400) =>
   send(res, status, { __type: type, message });
 
-export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFault }): Promise<FakeEcr> {
+export interface FakeEcrOptions {
+  keys: FakeEcrKey[];
+  fault?: FakeEcrFault;
+  /** Lifetime of minted tokens (default 12 hours). */
+  lifetimeS?: number;
+  /** Answer each request only after this long (a slow AWS, to make gets overlap). */
+  delayMs?: number;
+}
+
+export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
   let fault = opts.fault;
   let throttled = 0;
   const requests: FakeEcrRequest[] = [];
@@ -162,7 +171,8 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", () => setTimeout(answer, opts.delayMs ?? 0));
+    const answer = () => {
       const body = Buffer.concat(chunks);
       if (fault?.kind === "hang") return; // never answer; close() destroys the socket
       const v = verify(req, body, opts.keys, fault?.kind === "unknown-key");
@@ -188,7 +198,7 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
         case "server-error":
           return error(res, "ServerException", "Internal error", 500);
       }
-      const expiration = Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_S;
+      const expiration = Math.floor(Date.now() / 1000) + (opts.lifetimeS ?? TOKEN_LIFETIME_S);
       const password =
         key.password ??
         Buffer.from(
@@ -199,7 +209,7 @@ export async function startFakeEcr(opts: { keys: FakeEcrKey[]; fault?: FakeEcrFa
         return send(res, 200, { authorizationData: [{ ...data, proxyEndpoint: `https://111122223333.dkr.ecr.${record.region}.amazonaws.com` }] });
       }
       return send(res, 200, { authorizationData: data });
-    });
+    };
   });
 
   await new Promise<void>((resolve, reject) => {
