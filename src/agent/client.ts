@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import type { AwsKeys, Credentials, Minted } from "../credentials.js";
@@ -53,7 +54,7 @@ export async function throughAgent(identity: Identity, mint: () => Promise<Minte
   const key = lookupKey(identity);
   const first = await exchange(path, key);
   if (first.kind === "absent") {
-    await spawnAgent(env);
+    spawnAgent(env);
     const minted = await mint();
     await handOver(path, key, minted);
     return minted;
@@ -189,8 +190,7 @@ export function request(path: string, line: string): Promise<Opened> {
  * Starts the agent in its own session with no stdio, from this same program,
  * with none of the environment but what locates its socket and sets its idle time.
  */
-async function spawnAgent(env: Env): Promise<void> {
-  const { spawn } = await import("node:child_process");
+function spawnAgent(env: Env): void {
   const agentEnv = Object.fromEntries(
     ["XDG_RUNTIME_DIR", "TMPDIR", IDLE_VARIABLE].flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
   );

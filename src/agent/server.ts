@@ -138,7 +138,7 @@ export async function serve(env: Env): Promise<void> {
     if (current !== ino) return shutdown(false);
     if (connections.size > 0 || flights.size > 0) return;
     if (now - lastActivity >= idle || (heldSome && tokens.size === 0)) shutdown(true);
-  }, Math.min(idle, 10_000));
+  }, Math.min(idle, 1_000));
 
   function shutdown(unlink: boolean): void {
     clearInterval(tick);
