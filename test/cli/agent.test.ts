@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakePasswordPayload, fakePayloadFor, startFakeEcr, type FakeEcr, type FakeEcrOptions } from "../support/fake-ecr.js";
 import { helperTargets, runHelper } from "../support/helper-process.js";
@@ -15,7 +13,6 @@ const KEY1 = { accessKeyId: "AKIAFAKEKEY000000001", secretAccessKey: "fake-secre
 const KEY2 = { accessKeyId: "AKIAFAKEKEY000000002", secretAccessKey: "fake-secret-two/BBBBBBBBBBBBBBBBBBBBBBBBBBBB" };
 const HOST1 = "111111111111.dkr.ecr.us-east-1.amazonaws.com";
 const HOST2 = "222222222222.dkr.ecr.eu-west-1.amazonaws.com";
-const execFileAsync = promisify(execFile);
 
 let runtime: string;
 let fakes: FakeEcr[];
@@ -221,10 +218,10 @@ describe.each(helperTargets())("agent via $name", (target) => {
     chmodSync(runtime, 0o755); // nobody may reach the directory, which stays 0700
     const sock = join(socketDir(), "agent.sock");
     const probe = `require("net").connect(${JSON.stringify(sock)}).on("connect",()=>{console.log("connected");process.exit(0)}).on("error",(e)=>{console.log(e.code);process.exit(0)})`;
-    const { stdout } = await execFileAsync("runuser", ["-u", "nobody", "--", process.execPath, "-e", probe], { timeout: 10_000 });
-    expect(stdout.trim()).toBe("EACCES");
+    const probed = await runHelper({ name: "probe", command: ["runuser", "-u", "nobody", "--", process.execPath, "-e", probe] }, []);
+    expect(probed.stdout.trim()).toBe("EACCES");
     // nobody's own get refuses root's directory and asks AWS, which now fails: no cached token leaks.
-    f.setFault({ kind: "server-error" });
+    f.setFault({ kind: "access-denied" });
     const envArgs = Object.entries({ ...e, PATH: "/usr/bin:/bin", HOME: "/nonexistent", AWS_EC2_METADATA_DISABLED: "true" }).map(([k, v]) => `${k}=${v}`);
     const asNobody = { name: "nobody", command: ["runuser", "-u", "nobody", "--", "env", "-i", ...envArgs, ...target.command] };
     const r = await runHelper(asNobody, ["get"], { stdin: HOST1 });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +18,7 @@ const hasStrace = (() => {
 })();
 if (!hasStrace && process.env["CI"]) throw new Error("strace is missing: the test command installs it (test/setup/install-deps.sh)");
 
-const FILE_CALLS = "open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,link,linkat,symlink,symlinkat,truncate";
+const FILE_CALLS = "bind,open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2,unlink,unlinkat,link,linkat,symlink,symlinkat,truncate";
 const KEY = { accessKeyId: "AKIAFAKEKEY000000009", secretAccessKey: "fake-secret-nine/DDDDDDDDDDDDDDDDDDDDDDDDDDDD" };
 const ECR_HOST = "999999999999.dkr.ecr.ap-south-1.amazonaws.com";
 
@@ -35,6 +35,7 @@ afterAll(async () => {
 
 /** Runs the helper under strace; returns the successful calls that create or change a file, and every path opened. */
 async function traced(target: HelperTarget, server: string, env: Record<string, string>) {
+  // -f follows a spawned agent too, until it exits.
   const log = join(dir, `trace-${Math.random().toString(36).slice(2)}`);
   const wrapped: HelperTarget = { name: target.name, command: ["strace", "-f", "-qq", "-o", log, "-e", `trace=${FILE_CALLS}`, ...target.command] };
   const result = await runHelper(wrapped, ["get"], { stdin: server, env: { ...env, HOME: dir }, cwd: dir });
@@ -65,5 +66,29 @@ describe.skipIf(!hasStrace).each(helperTargets())("no file is written via $name"
     });
     expect(result.stdout).toContain('"Username":"AWS"');
     expect(writes).toEqual([]);
+  });
+
+  it("by ECR gets through the agent: only its socket directory and socket", async () => {
+    const runtime = join(dir, `run-${target.name.replace(/\W/g, "")}`);
+    mkdirSync(runtime, { mode: 0o700 });
+    const sockets = join(runtime, "docker-credential-codespaces");
+    const env = {
+      AWS_ENDPOINT_URL_ECR: fake.url,
+      ECR_CONTAINER_REGISTRY_SERVER: ECR_HOST,
+      ECR_CONTAINER_REGISTRY_USER: KEY.accessKeyId,
+      ECR_CONTAINER_REGISTRY_PASSWORD: KEY.secretAccessKey,
+      XDG_RUNTIME_DIR: runtime,
+      DOCKER_CREDENTIAL_CODESPACES_AGENT: "on",
+      // The traced agent exits soon after the get, which ends the trace.
+      DOCKER_CREDENTIAL_CODESPACES_AGENT_IDLE: "1",
+    };
+    const cold = await traced(target, ECR_HOST, env);
+    expect(cold.result.stdout).toContain('"Username":"AWS"');
+    // mkdir of the directory, bind of the socket, the socket's removal at exit: nothing else
+    // (the spawned agent's stdio is /dev/null, which is no file).
+    const writes = cold.writes.filter((l) => !/"\/dev\/null"/.test(l));
+    expect(writes.length).toBeGreaterThanOrEqual(2);
+    for (const line of writes) expect(line).toMatch(new RegExp(`^\\d+\\s+(mkdir|bind|unlink)\\w*\\(.*"${sockets}(/agent\\.sock)?"`));
+    expect(cold.writes.some((l) => /bind\(/.test(l))).toBe(true);
   });
 });
