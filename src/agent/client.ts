@@ -194,8 +194,9 @@ function spawnAgent(env: Env): void {
   const agentEnv = Object.fromEntries(
     ["XDG_RUNTIME_DIR", "TMPDIR", IDLE_VARIABLE].flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
   );
-  // In the single executable argv[1] is the executable itself; under node it is the script.
-  const script = process.argv[1] === process.execPath ? [] : [process.argv[1] ?? ""];
+  // The single executable is the program itself; under node the script must be named again.
+  const sea = process.getBuiltinModule?.("node:sea")?.isSea() ?? false;
+  const script = sea ? [] : [process.argv[1] ?? ""];
   const child = spawn(process.execPath, [...script, "agent", "serve"], { detached: true, stdio: "ignore", env: agentEnv });
   child.on("error", () => {});
   child.unref();
