@@ -63,4 +63,4 @@ export function parseStoreRequest(text: string): StoreRequest {
   return { serverURL: ServerURL, username: Username, secret: Secret };
 }
 
-export const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version|configure>`;
+export const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version|configure|agent>`;

@@ -197,7 +197,8 @@ function spawnAgent(env: Env): void {
   // The single executable is the program itself; under node the script must be named again.
   const sea = process.getBuiltinModule?.("node:sea")?.isSea() ?? false;
   const script = sea ? [] : [process.argv[1] ?? ""];
-  const child = spawn(process.execPath, [...script, "agent", "serve"], { detached: true, stdio: "ignore", env: agentEnv });
+  // cwd "/": a long-lived agent must not keep the caller's directory busy.
+  const child = spawn(process.execPath, [...script, "agent", "serve"], { detached: true, stdio: "ignore", env: agentEnv, cwd: "/" });
   child.on("error", () => {});
   child.unref();
 }

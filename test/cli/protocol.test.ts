@@ -192,7 +192,7 @@ describe.each(helperTargets())("protocol via $name", (target) => {
     it.each([["-h"], ["--help"]])("%s prints usage and exits 0", async (arg) => {
       expect(await helper([arg])).toEqual({
         code: 0,
-        stdout: "Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n",
+        stdout: "Usage: docker-credential-codespaces <store|get|erase|list|version|configure|agent>\n",
         stderr: "",
       });
     });
