@@ -22,7 +22,7 @@ const REPLY_MS = 150;
 /** How long a waiter trusts the leaseholder's mint before minting itself. */
 const WAIT_MS = 5_000;
 /** After spawning an agent, how long the minted token may wait for it to listen. */
-const STARTUP_MS = 300;
+const STARTUP_MS = 100;
 
 /** Which identity a token belongs to: a registry plus static keys, or the default chain's environment. */
 export interface Identity {
