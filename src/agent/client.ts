@@ -18,7 +18,7 @@ import { IDLE_VARIABLE } from "./server.js";
 
 export const AGENT_VARIABLE = "DOCKER_CREDENTIAL_CODESPACES_AGENT";
 /** A live agent answers from memory within a millisecond or two; slower than this, it is not worth waiting for. */
-const REPLY_MS = 150;
+const REPLY_MS = 200;
 /** How long a waiter trusts the leaseholder's mint before minting itself. */
 const WAIT_MS = 5_000;
 /** After spawning an agent, how long the minted token may wait for it to listen. */
@@ -165,7 +165,9 @@ export function request(path: string, line: string): Promise<Opened> {
       if (opened.kind !== "reply") socket.destroy();
       resolve(opened);
     };
-    socket.setTimeout(REPLY_MS, () => settle({ kind: "broken" }));
+    // Timers run before I/O in an event-loop turn: a starved process would time out with the
+    // reply already waiting. setImmediate gives that reply one poll phase first.
+    socket.setTimeout(REPLY_MS, () => setImmediate(() => settle({ kind: "broken" })));
     socket.on("error", (error: NodeJS.ErrnoException) => {
       settle({ kind: error.code === "ENOENT" || error.code === "ECONNREFUSED" ? "absent" : "broken" });
       deliver(undefined);

@@ -17,6 +17,8 @@ const DEFAULT_IDLE_S = 30 * 60;
 /** How long a silent client, a waiter or a leaseholder may keep a connection. */
 const FIRST_MESSAGE_MS = 2_000;
 const FLIGHT_MS = 20_000;
+/** Holding no valid token, the agent leaves once this long has passed without a request. */
+const EMPTY_GRACE_MS = 5_000;
 
 interface Flight {
   readonly holder: Socket;
@@ -123,11 +125,9 @@ export async function serve(env: Env): Promise<void> {
   const ino = await listen(server, path);
   if (ino === undefined) return;
 
-  let heldSome = false;
   const tick = setInterval(() => {
     const now = Date.now();
     for (const [key, token] of tokens) if (!stillValid(token, now)) tokens.delete(key);
-    heldSome ||= tokens.size > 0;
     let current: number | undefined;
     try {
       current = statSync(path).ino;
@@ -137,7 +137,8 @@ export async function serve(env: Env): Promise<void> {
     // Another agent took the path over (after a crash left a stale socket): leave, without unlinking its socket.
     if (current !== ino) return shutdown(false);
     if (connections.size > 0 || flights.size > 0) return;
-    if (now - lastActivity >= idle || (heldSome && tokens.size === 0)) shutdown(true);
+    const quiet = now - lastActivity;
+    if (quiet >= idle || (tokens.size === 0 && quiet >= Math.min(idle, EMPTY_GRACE_MS))) shutdown(true);
   }, Math.min(idle, 1_000));
 
   function shutdown(unlink: boolean): void {

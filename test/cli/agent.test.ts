@@ -145,7 +145,7 @@ describe.each(helperTargets())("agent via $name", (target) => {
     const e = env(f);
     await primed(e);
     const [pid] = agentPids(runtime);
-    await waitFor(() => !agentPids(runtime).includes(pid ?? 0), "the agent to exit after its only token expired");
+    await waitFor(() => !agentPids(runtime).includes(pid ?? 0), "the agent to exit after its only token expired", 20_000);
     f.setFault({ kind: "server-error" });
     const r = await get(HOST1, e);
     expect(r.code).toBe(1);
