@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import type { AwsKeys, Credentials, Minted } from "../credentials.js";
@@ -7,7 +6,6 @@ import type { Env } from "../registries.js";
 import { servable, stillValid } from "./expiry.js";
 import { encode, lineReader, Reply, type Token } from "./message.js";
 import { socketPath } from "./place.js";
-import { IDLE_VARIABLE } from "./server.js";
 
 /**
  * The helper's side of the agent: look the token up before minting, hand a
@@ -21,8 +19,6 @@ export const AGENT_VARIABLE = "DOCKER_CREDENTIAL_CODESPACES_AGENT";
 const REPLY_MS = 200;
 /** How long a waiter trusts the leaseholder's mint before minting itself. */
 const WAIT_MS = 5_000;
-/** After spawning an agent, how long the minted token may wait for it to listen. */
-const STARTUP_MS = 100;
 
 /** Which identity a token belongs to: a registry plus static keys, or the default chain's environment. */
 export interface Identity {
@@ -54,6 +50,7 @@ export async function throughAgent(identity: Identity, mint: () => Promise<Minte
   const key = lookupKey(identity);
   const first = await exchange(path, key);
   if (first.kind === "absent") {
+    const { spawnAgent } = await import("./spawn.js");
     spawnAgent(env);
     const minted = await mint();
     await handOver(path, key, minted);
@@ -112,19 +109,16 @@ async function put(socket: Socket, minted: Minted): Promise<void> {
   socket.destroy();
 }
 
-/** After spawning the agent: give it the token this process just minted, if it is listening in time. */
+/**
+ * After spawning the agent: give it the token this process just minted, if it
+ * already listens (it starts while the mint runs). One try, no waiting: a
+ * later get hands over its own token.
+ */
 async function handOver(path: string, key: string, minted: Minted): Promise<void> {
-  const deadline = Date.now() + STARTUP_MS;
-  for (;;) {
-    const opened = await exchange(path, key);
-    if (opened.kind === "reply") {
-      if (opened.reply.t === "lease") await put(opened.socket, minted);
-      else opened.socket.destroy();
-      return;
-    }
-    if (opened.kind === "broken" || Date.now() >= deadline) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const opened = await exchange(path, key);
+  if (opened.kind !== "reply") return;
+  if (opened.reply.t === "lease") await put(opened.socket, minted);
+  else opened.socket.destroy();
 }
 
 function login(secret: string): Minted {
@@ -186,21 +180,4 @@ export function request(path: string, line: string): Promise<Opened> {
     );
     socket.write(line);
   });
-}
-
-/**
- * Starts the agent in its own session with no stdio, from this same program,
- * with none of the environment but what locates its socket and sets its idle time.
- */
-function spawnAgent(env: Env): void {
-  const agentEnv = Object.fromEntries(
-    ["XDG_RUNTIME_DIR", "TMPDIR", IDLE_VARIABLE].flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
-  );
-  // The single executable is the program itself; under node the script must be named again.
-  const sea = process.getBuiltinModule?.("node:sea")?.isSea() ?? false;
-  const script = sea ? [] : [process.argv[1] ?? ""];
-  // cwd "/": a long-lived agent must not keep the caller's directory busy.
-  const child = spawn(process.execPath, [...script, "agent", "serve"], { detached: true, stdio: "ignore", env: agentEnv, cwd: "/" });
-  child.on("error", () => {});
-  child.unref();
 }

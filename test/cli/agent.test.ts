@@ -63,6 +63,8 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms
 const socketDir = () => join(runtime, "docker-credential-codespaces");
 const payloadOf = (stdout: string) => fakePasswordPayload(JSON.parse(stdout).Secret).payload;
 const secretOf = (stdout: string) => JSON.parse(stdout).Secret as string;
+/** The fake's calls for HOST1 (us-east-1), apart from the HOST2 get that starts the agent. */
+const east = (f: FakeEcr) => f.requests.filter((r) => r.region === "us-east-1");
 
 describe.each(helperTargets())("agent via $name", (target) => {
   const env = (f: FakeEcr, extra: Record<string, string> = {}) => ({
@@ -75,8 +77,8 @@ describe.each(helperTargets())("agent via $name", (target) => {
   });
   const get = (server: string, e: Record<string, string>) => runHelper(target, ["get"], { stdin: server, env: e });
   const agent = (verb: string, e: Record<string, string>) => runHelper(target, ["agent", verb], { env: e });
-  /** The first get starts the agent; wait until it holds the token that get handed over. */
-  const primed = async (e: Record<string, string>, host = HOST1) => {
+  /** A get for HOST2 starts the agent; wait until it runs (a later get for HOST1 is a miss, then hits). */
+  const primed = async (e: Record<string, string>, host = HOST2) => {
     const r = await get(host, e);
     expect(r.code).toBe(0);
     await waitFor(() => agentPids(runtime).length === 1, "the agent to start");
@@ -86,32 +88,31 @@ describe.each(helperTargets())("agent via $name", (target) => {
   it("serves a miss by minting and the next get from memory (miss, then hit)", async () => {
     const f = await fake();
     const e = env(f);
-    const first = await primed(e);
+    await primed(e);
+    const first = await get(HOST1, e);
     expect(payloadOf(first.stdout)).toBe(fakePayloadFor(KEY1.accessKeyId, "us-east-1", "ecr"));
-    expect(f.requests).toHaveLength(1);
     const second = await get(`https://${HOST1}`, e);
     expect(second).toMatchObject({ code: 0, stderr: "" });
     expect(secretOf(second.stdout)).toBe(secretOf(first.stdout));
     expect(JSON.parse(second.stdout).ServerURL).toBe(`https://${HOST1}`);
-    expect(f.requests).toHaveLength(1);
-    expect((await agent("status", e)).stdout).toMatch(/^agent running: pid \d+, 1 token\(s\) in memory/);
+    expect(east(f)).toHaveLength(1);
+    expect((await agent("status", e)).stdout).toMatch(/^agent running: pid \d+, [12] token\(s\) in memory/);
   });
 
   it("mints again when the secret changes, and keeps registries apart", async () => {
     const f = await fake();
     await primed(env(f));
+    expect(payloadOf((await get(HOST1, env(f))).stdout)).toBe(fakePayloadFor(KEY1.accessKeyId, "us-east-1", "ecr"));
     const changed = await get(HOST1, env(f, triple("ECR", HOST1, KEY2.accessKeyId, KEY2.secretAccessKey)));
     expect(payloadOf(changed.stdout)).toBe(fakePayloadFor(KEY2.accessKeyId, "us-east-1", "ecr"));
-    const other = await get(HOST2, env(f));
-    expect(payloadOf(other.stdout)).toBe(fakePayloadFor(KEY2.accessKeyId, "eu-west-1", "ecr"));
-    expect(f.requests).toHaveLength(3);
+    expect(east(f)).toHaveLength(2);
     // The default chain: a changed AWS_* setting is a different identity too.
     const chain = (id: string) => env(f, { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: id === KEY1.accessKeyId ? KEY1.secretAccessKey : KEY2.secretAccessKey });
     const host = "333333333333.dkr.ecr.us-west-2.amazonaws.com";
     expect(payloadOf((await get(host, chain(KEY1.accessKeyId))).stdout)).toBe(fakePayloadFor(KEY1.accessKeyId, "us-west-2", "ecr"));
     expect(payloadOf((await get(host, chain(KEY2.accessKeyId))).stdout)).toBe(fakePayloadFor(KEY2.accessKeyId, "us-west-2", "ecr"));
     expect(payloadOf((await get(host, chain(KEY1.accessKeyId))).stdout)).toBe(fakePayloadFor(KEY1.accessKeyId, "us-west-2", "ecr"));
-    expect(f.requests).toHaveLength(5);
+    expect(f.requests.filter((r) => r.region === "us-west-2")).toHaveLength(2);
   });
 
   it("single-flights 20 concurrent cold gets into one GetAuthorizationToken call", async () => {
@@ -124,15 +125,16 @@ describe.each(helperTargets())("agent via $name", (target) => {
       expect(payloadOf(r.stdout)).toBe(fakePayloadFor(KEY1.accessKeyId, "us-east-1", "ecr"));
     }
     expect(new Set(results.map((r) => secretOf(r.stdout))).size).toBe(1);
-    expect(f.requests.filter((r) => r.region === "us-east-1")).toHaveLength(1);
+    expect(east(f)).toHaveLength(1);
   });
 
   it("never serves a token in its last 5 minutes while AWS answers, but does when AWS fails", async () => {
     const f = await fake({ lifetimeS: 4 * 60 });
     const e = env(f);
-    const first = await primed(e);
+    await primed(e);
+    const first = await get(HOST1, e);
     const second = await get(HOST1, e);
-    expect(f.requests).toHaveLength(2);
+    expect(east(f)).toHaveLength(2);
     expect(second.code).toBe(0);
     f.setFault({ kind: "server-error" });
     const third = await get(HOST1, e);
@@ -215,6 +217,7 @@ describe.each(helperTargets())("agent via $name", (target) => {
     const f = await fake();
     const e = env(f);
     await primed(e);
+    expect((await get(HOST1, e)).code).toBe(0);
     chmodSync(runtime, 0o755); // nobody may reach the directory, which stays 0700
     const sock = join(socketDir(), "agent.sock");
     const probe = `require("net").connect(${JSON.stringify(sock)}).on("connect",()=>{console.log("connected");process.exit(0)}).on("error",(e)=>{console.log(e.code);process.exit(0)})`;
@@ -227,7 +230,7 @@ describe.each(helperTargets())("agent via $name", (target) => {
     const r = await runHelper(asNobody, ["get"], { stdin: HOST1 });
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain("Secret");
-    expect(f.requests).toHaveLength(2);
+    expect(east(f)).toHaveLength(2);
   });
 
   it("exits after the idle time", async () => {
