@@ -81,7 +81,8 @@ describe.each(helperTargets())("agent via $name", (target) => {
   const primed = async (e: Record<string, string>, host = HOST2) => {
     const r = await get(host, e);
     expect(r.code).toBe(0);
-    await waitFor(() => agentPids(runtime).length === 1, "the agent to start");
+    await waitFor(async () => (await agent("status", e)).stdout.startsWith("agent running"), "the agent to listen");
+    expect(agentPids(runtime)).toHaveLength(1);
     return r;
   };
 
