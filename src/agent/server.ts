@@ -19,6 +19,8 @@ const FIRST_MESSAGE_MS = 2_000;
 const FLIGHT_MS = 20_000;
 /** Holding no valid token, the agent leaves once this long has passed without a request. */
 const EMPTY_GRACE_MS = 5_000;
+/** More identities than any one user has; past this, the oldest token is dropped. */
+const MAX_TOKENS = 1_000;
 
 interface Flight {
   readonly holder: Socket;
@@ -53,7 +55,12 @@ export async function serve(env: Env): Promise<void> {
   const land = (key: string, flight: Flight, token: Token | undefined) => {
     flights.delete(key);
     const now = Date.now();
-    if (token !== undefined && stillValid(token, now)) tokens.set(key, token);
+    if (token !== undefined && stillValid(token, now)) {
+      tokens.delete(key);
+      // Bounded memory: the oldest entry makes room (a Map iterates in insertion order).
+      if (tokens.size >= MAX_TOKENS) tokens.delete(tokens.keys().next().value ?? "");
+      tokens.set(key, token);
+    }
     for (const waiter of flight.waiters) {
       if (token !== undefined && servable(token, now)) send(waiter, { t: "hit", ...token });
       else send(waiter, { t: "mint", ...(flight.stale && stillValid(flight.stale, now) ? { stale: flight.stale } : {}) });
