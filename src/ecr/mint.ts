@@ -54,7 +54,8 @@ process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
 // (e.g. the "multiple credential sources" warning of the default chain).
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-const AuthorizationData = z.object({ authorizationToken: z.string(), expiresAt: z.optional(z.date()) });
+// expiresAt only lets the agent cache the token: an odd one means "unknown", never a failed mint.
+const AuthorizationData = z.object({ authorizationToken: z.string(), expiresAt: z.catch(z.optional(z.date()), undefined) });
 type AuthorizationData = z.infer<typeof AuthorizationData>;
 const PrivateOutput = z.object({ authorizationData: z.array(AuthorizationData).check(z.minLength(1)) });
 const PublicOutput = z.object({ authorizationData: AuthorizationData });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { lookupKey } from "../../src/agent/client.js";
+import { parseEcrHost } from "../../src/ecr/host.js";
+import { mintEcrCredentials } from "../../src/ecr/mint.js";
+import { startFakeEcr } from "../support/fake-ecr.js";
 import { encode, lineReader, MAX_LINE_BYTES, Reply, Request } from "../../src/agent/message.js";
 
 const KEYS = { accessKeyId: "AKIAFAKEKEY000000001", secretAccessKey: "secret-one" };
@@ -64,5 +67,22 @@ describe("agent message format", () => {
 
   it("rejects a line longer than the bound without buffering it", () => {
     expect(read(Reply, "x".repeat(MAX_LINE_BYTES + 1))).toEqual([undefined]);
+  });
+});
+
+describe("what the agent learns from a mint", () => {
+  it("is AWS's expiresAt, so that the token is served until 5 minutes before it", async () => {
+    const fake = await startFakeEcr({ keys: [KEYS], lifetimeS: 3600 });
+    try {
+      const host = parseEcrHost(REGISTRY);
+      if (host === undefined) throw new Error("not an ECR host");
+      const before = Date.now();
+      const minted = await mintEcrCredentials({ host, keys: KEYS, env: { AWS_ENDPOINT_URL_ECR: fake.url, AWS_EC2_METADATA_DISABLED: "true" } });
+      const expiresAt = minted.expiresAt?.getTime() ?? 0;
+      expect(expiresAt).toBeGreaterThan(before + 3590_000);
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3600_000);
+    } finally {
+      await fake.close();
+    }
   });
 });
