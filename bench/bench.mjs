@@ -24,9 +24,13 @@ const KEY = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFE
 const baseEnv = { PATH: "/usr/bin:/bin", HOME: home, AWS_EC2_METADATA_DISABLED: "true" };
 const staticEnv = { ...baseEnv, GH_CONTAINER_REGISTRY_SERVER: GH, GH_CONTAINER_REGISTRY_USER: "u", GH_CONTAINER_REGISTRY_PASSWORD: "p" };
 
-/** One run: resolves with its wall time in ms; rejects on a time-out or an unexpected exit code. */
-function once({ cmd, args, env, input, code = 0 }) {
+/** One run: resolves with its wall time in ms; rejects on a time-out or an unexpected exit code. `env` may depend on the run's number. */
+let runNumber = 0;
+async function once({ cmd, args, env, input, code = 0, before }) {
+  await before?.();
+  runNumber++;
   return new Promise((resolve, reject) => {
+    if (typeof env === "function") env = env(runNumber);
     const start = process.hrtime.bigint();
     const child = spawn(cmd, args, { env, stdio: ["pipe", "pipe", "pipe"], timeout: TIMEOUT_MS, killSignal: "SIGKILL" });
     let output = "";
@@ -58,22 +62,56 @@ async function startFakeEcr() {
   return start({ keys: [KEY] });
 }
 
+/** The agent serving `runtime`, if one runs: its pid from `agent status`. */
+function agentPid(runtime) {
+  const status = spawnSync(exe, ["agent", "status"], { env: { ...baseEnv, XDG_RUNTIME_DIR: runtime }, encoding: "utf8" }).stdout;
+  const pid = /pid (\d+)/.exec(status)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
+/** Stops the agent serving `runtime` by its pid and waits (bounded) until it is gone. */
+async function stopAgent(runtime) {
+  const pid = agentPid(runtime);
+  if (pid === undefined) return;
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`agent ${pid} did not stop`);
+}
+
 function onPath(name) {
   return spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).stdout.trim() || undefined;
 }
 
 const node24 = runtime("x64");
+// Each agent row has its own runtime directory, so its own agent.
+const runtimes = ["hit", "miss", "cold"].map((name) => join(work, `run-${name}`));
+for (const dir of runtimes) mkdirSync(dir, { recursive: true, mode: 0o700 });
 const fake = await startFakeEcr();
 try {
   const ecrEnv = { ...baseEnv, AWS_ENDPOINT_URL_ECR: fake.url, ECR_CONTAINER_REGISTRY_SERVER: ECR, ECR_CONTAINER_REGISTRY_USER: KEY.accessKeyId, ECR_CONTAINER_REGISTRY_PASSWORD: KEY.secretAccessKey };
+  const agentOff = { ...ecrEnv, DOCKER_CREDENTIAL_CODESPACES_AGENT: "off" };
+  const [hitRun, missRun, coldRun] = runtimes;
+  const agentRows = (cmd, pre) => [
+    { name: `${pre} get (ECR, agent hit)`, cmd: [...cmd, "get"], env: { ...ecrEnv, XDG_RUNTIME_DIR: hitRun }, input: ECR, target: 1.3 },
+    // A fresh AWS_* setting per run makes every lookup a miss for the running agent.
+    { name: `${pre} get (ECR, agent miss)`, cmd: [...cmd, "get"], env: (n) => ({ ...ecrEnv, XDG_RUNTIME_DIR: missRun, AWS_BENCH_RUN: String(n) }), input: ECR, target: 2.0 },
+    { name: `${pre} get (ECR, no agent yet)`, cmd: [...cmd, "get"], env: { ...ecrEnv, XDG_RUNTIME_DIR: coldRun }, input: ECR, before: () => stopAgent(coldRun) },
+  ];
   const cli = (cmd, pre) => [
     { name: `${pre} get (static)`, cmd: [...cmd, "get"], env: staticEnv, input: GH, target: 1.2 },
     { name: `${pre} get (not found)`, cmd: [...cmd, "get"], env: staticEnv, input: "nowhere.example", code: 1 },
     { name: `${pre} list`, cmd: [...cmd, "list"], env: staticEnv },
-    { name: `${pre} get (ECR, minted)`, cmd: [...cmd, "get"], env: ecrEnv, input: ECR, target: 2.5 },
+    { name: `${pre} get (ECR, agent off)`, cmd: [...cmd, "get"], env: agentOff, input: ECR, target: 2.0 },
   ];
   const rows = [{ name: "bare node 24 -e 0", cmd: [node24, "-e", "0"], env: baseEnv }];
-  if (existsSync(exe)) rows.push(...cli([exe], "executable"));
+  if (existsSync(exe)) rows.push(...cli([exe], "executable"), ...agentRows([exe], "executable"));
   else console.log(`(no ${exe}: run node build/sea.mjs)`);
   if (existsSync(dist)) {
     rows.push({ name: `bare system node ${process.version} -e 0`, cmd: [process.execPath, "-e", "0"], env: baseEnv });
@@ -84,12 +122,13 @@ try {
   else console.log("(docker-credential-ecr-login not installed: apt-get install amazon-ecr-credential-helper)");
 
   console.log(`median of ${RUNS} runs after ${WARMUP} warm-up runs; ratio = median / bare node 24`);
-  const ms = await medians(rows.map((row) => ({ cmd: row.cmd[0], args: row.cmd.slice(1), env: row.env, input: row.input, code: row.code })));
+  const ms = await medians(rows.map((row) => ({ cmd: row.cmd[0], args: row.cmd.slice(1), env: row.env, input: row.input, code: row.code, before: row.before })));
   for (const [r, row] of rows.entries()) {
     const ratio = ms[r] / ms[0];
     const verdict = row.target && row.cmd[0] === exe ? `  target ≤ ${row.target}×: ${ratio <= row.target ? "met" : "MISSED"}` : "";
     console.log(`${row.name.padEnd(48)} ${ms[r].toFixed(1).padStart(7)} ms  ${ratio.toFixed(2)}×${verdict}`);
   }
 } finally {
+  if (existsSync(exe)) for (const dir of runtimes) await stopAgent(dir);
   await fake.close();
 }

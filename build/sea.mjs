@@ -84,7 +84,11 @@ const mintAsAsset = {
 const errorsFromMain = {
   name: "errors-from-main",
   setup(build) {
-    build.onResolve({ filter: /(^|\/)errors\.js$/ }, () => ({ path: ERRORS_MODULE, external: true }));
+    // Only our own src/errors.ts: a dependency's errors.js (zod has one) must stay in the bundle, or
+    // esbuild keeps every module that imports it whole (zod's locales: ~390 KB more to evaluate).
+    build.onResolve({ filter: /(^|\/)errors\.js$/ }, ({ importer }) =>
+      importer.startsWith(join(root, "src")) ? { path: ERRORS_MODULE, external: true } : undefined,
+    );
   },
 };
 

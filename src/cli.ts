@@ -82,6 +82,10 @@ const verbs: Record<string, (ctx: Context) => Promise<number | void>> = {
     await configure(io, table);
   },
   doctor: async ({ io, table }) => (await import("./doctor/index.js")).doctor(io, table, VERSION_LINE),
+  agent: async ({ io }) => {
+    const { agentCommand } = await import("./agent/index.js");
+    await agentCommand(io);
+  },
 };
 
 /** The ID of the triple (complete or not) that names `key`, if any. */
@@ -123,7 +127,7 @@ export async function run(io: Io): Promise<number> {
     if (action === undefined) throw new HelperError(`unknown action ${JSON.stringify(verb)}; see --help`);
     const table = readRegistries(io.env);
     for (const { id, reason } of table.ignored) debug(`${id}_CONTAINER_REGISTRY_* ignored: ${reason}`);
-    if (verb !== "configure" && verb !== "doctor" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
+    if (verb !== "configure" && verb !== "doctor" && verb !== "agent" && rest.length > 0) throw new HelperError(`${verb} takes no arguments; see --help`);
     return (await action({ io: { ...io, argv: rest, stderr }, table, debug })) ?? 0;
   } catch (error) {
     if (error instanceof HelperError) {

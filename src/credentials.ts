@@ -4,6 +4,11 @@ export interface Credentials {
   readonly secret: string;
 }
 
+/** A minted login, with when AWS says it expires (if it said). */
+export interface Minted extends Credentials {
+  readonly expiresAt?: Date;
+}
+
 /** Static AWS keys taken from a triple (USER = access key id, PASSWORD = secret key). */
 export interface AwsKeys {
   readonly accessKeyId: string;

@@ -64,4 +64,4 @@ export function parseStoreRequest(text: string): StoreRequest {
   return { serverURL: ServerURL, username: Username, secret: Secret };
 }
 
-export const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version|configure|doctor>`;
+export const USAGE = `Usage: ${HELPER_NAME} <store|get|erase|list|version|configure|doctor|agent>`;

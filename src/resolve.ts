@@ -47,18 +47,20 @@ function passThroughEcrToken(key: string, registry: Registry): Credentials {
   return { username: "AWS", secret: registry.password };
 }
 
+/** Mints through the agent's in-memory cache (src/agent), which falls back to minting directly. */
 async function mint(key: string, host: EcrHost, env: Env, registry?: Registry): Promise<Credentials> {
-  const { mintEcrCredentials } = await import("./ecr/mint.js");
-  if (registry === undefined) return mintEcrCredentials({ registry: key, host, env });
-  return mintEcrCredentials({
-    registry: key,
-    host,
-    env,
-    source: `${registry.id}_CONTAINER_REGISTRY_*`,
-    keys: {
-      accessKeyId: registry.user,
-      secretAccessKey: registry.password,
-      ...(registry.sessionToken === undefined ? {} : { sessionToken: registry.sessionToken }),
-    },
-  });
+  const keys =
+    registry === undefined
+      ? undefined
+      : {
+          accessKeyId: registry.user,
+          secretAccessKey: registry.password,
+          ...(registry.sessionToken === undefined ? {} : { sessionToken: registry.sessionToken }),
+        };
+  const fresh = async () => {
+    const { mintEcrCredentials } = await import("./ecr/mint.js");
+    return mintEcrCredentials({ registry: key, host, env, ...(registry && keys ? { source: `${registry.id}_CONTAINER_REGISTRY_*`, keys } : {}) });
+  };
+  const { throughAgent } = await import("./agent/client.js");
+  return throughAgent({ registry: key, env, ...(keys ? { keys } : {}) }, fresh);
 }

@@ -6,7 +6,7 @@
 import { Transform, type Readable } from "node:stream";
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import * as z from "zod/mini";
-import type { AwsKeys, Credentials } from "../credentials.js";
+import type { AwsKeys, Minted } from "../credentials.js";
 import { HelperError, NoAwsCredentialsError } from "../errors.js";
 import { createAgents } from "../net/agents.js";
 import type { EcrHost } from "./host.js";
@@ -56,14 +56,13 @@ process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
 // (e.g. the "multiple credential sources" warning of the default chain).
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-const PrivateOutput = z.object({
-  authorizationData: z.array(z.object({ authorizationToken: z.string() })).check(z.minLength(1)),
-});
-const PublicOutput = z.object({
-  authorizationData: z.object({ authorizationToken: z.string() }),
-});
+// expiresAt only lets the agent cache the token: an odd one means "unknown", never a failed mint.
+const AuthorizationData = z.object({ authorizationToken: z.string(), expiresAt: z.catch(z.optional(z.date()), undefined) });
+type AuthorizationData = z.infer<typeof AuthorizationData>;
+const PrivateOutput = z.object({ authorizationData: z.array(AuthorizationData).check(z.minLength(1)) });
+const PublicOutput = z.object({ authorizationData: AuthorizationData });
 
-export async function mintEcrCredentials(req: MintRequest): Promise<Credentials> {
+export async function mintEcrCredentials(req: MintRequest): Promise<Minted> {
   const limits = { ...DEFAULT_LIMITS, ...req.limits };
   const ctx = new Context(req, configuredEndpoint(req.host, req.env));
   const abort = new AbortController();
@@ -71,12 +70,12 @@ export async function mintEcrCredentials(req: MintRequest): Promise<Credentials>
   try {
     const keys = req.keys ?? (await defaultChainKeys(req, ctx, limits, abort.signal));
     ctx.keys = keys;
-    const token = await callApi(req, ctx, keys, limits, abort.signal);
-    const password = passwordOfAuthorizationToken(token);
+    const { authorizationToken, expiresAt } = await callApi(req, ctx, keys, limits, abort.signal);
+    const password = passwordOfAuthorizationToken(authorizationToken);
     if (password === undefined) {
       throw new HelperError(`${ctx.host}: malformed response from ${ctx.url()}: the authorization token is not base64 of AWS:<password>`);
     }
-    return { username: "AWS", secret: password };
+    return { username: "AWS", secret: password, ...(expiresAt ? { expiresAt } : {}) };
   } finally {
     clearTimeout(timer);
   }
@@ -133,7 +132,7 @@ async function defaultChainKeys(req: MintRequest, ctx: Context, limits: MintLimi
   }
 }
 
-async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: MintLimits, signal: AbortSignal): Promise<string> {
+async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: MintLimits, signal: AbortSignal): Promise<AuthorizationData> {
   const endpoint = ctx.endpoint;
   const agents = createAgents(req.env);
   const base = {
@@ -192,14 +191,14 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
   // The two APIs differ only in client, command and response shape. ECR
   // Public's token API lives in us-east-1 only.
   let client: { destroy(): void };
-  let token: () => Promise<string | undefined>;
+  let token: () => Promise<AuthorizationData | undefined>;
   if (req.host.kind === "private") {
     const ecr = new ECRClient({ ...base, region: req.host.region });
     ecr.middlewareStack.add(recordUrl, recordUrlOptions);
     ecr.middlewareStack.add(boundBody, boundBodyOptions);
     token = async () => {
       const out = await ecr.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });
-      return PrivateOutput.safeParse(out).data?.authorizationData[0]?.authorizationToken;
+      return PrivateOutput.safeParse(out).data?.authorizationData[0];
     };
     client = ecr;
   } else {
@@ -211,7 +210,7 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
     ecrPublic.middlewareStack.add(boundBody, boundBodyOptions);
     token = async () => {
       const out = await ecrPublic.send(new GetPublicAuthorizationTokenCommand({}), { abortSignal: signal });
-      return PublicOutput.safeParse(out).data?.authorizationData.authorizationToken;
+      return PublicOutput.safeParse(out).data?.authorizationData;
     };
     client = ecrPublic;
   }

@@ -22,7 +22,7 @@ const hasStrace = (() => {
 if (!hasStrace && process.env["CI"]) throw new Error("strace is missing: the test command installs it (test/setup/install-deps.sh)");
 
 // Every path-taking call, plus the descriptor calls that change a file (see trace.ts for what counts as a write).
-const TRACED = "%file,ftruncate,fallocate,fchmod,fchown,fsetxattr,fremovexattr";
+const TRACED = "%file,ftruncate,fallocate,fchmod,fchown,fsetxattr,fremovexattr,bind";
 const KEY = { accessKeyId: "AKIAFAKEKEY000000009", secretAccessKey: "fake-secret-nine/DDDDDDDDDDDDDDDDDDDDDDDDDDDD" };
 const ROLE = { accessKeyId: "ASIAFAKESSOROLE00001", secretAccessKey: "fake-sso-role-secret/EEEEEEEEEEEEEEEEEEEE", sessionToken: "fake-sso-role-session" };
 const ECR_HOST = "999999999999.dkr.ecr.ap-south-1.amazonaws.com";
@@ -127,5 +127,29 @@ describe.skipIf(!hasStrace).each(helperTargets())("no file is written via $name"
     if (process.env["SHOW_WRITES"]) console.log(writes.join("\n"));
     // …and that is the one exception the README's promise names.
     expect(readFileSync(join(repoRoot, "README.md"), "utf8")).toMatch(/writes no token, cache or\s+log file of its own[^]*~\/\.aws\/sso\/cache/);
+  });
+
+  it("by ECR gets through the agent: only its socket directory and socket", async () => {
+    const runtime = join(dir, `run-${target.name.replace(/\W/g, "")}`);
+    mkdirSync(runtime, { mode: 0o700 });
+    const sockets = join(runtime, "docker-credential-codespaces");
+    const env = {
+      AWS_ENDPOINT_URL_ECR: fake.url,
+      ECR_CONTAINER_REGISTRY_SERVER: ECR_HOST,
+      ECR_CONTAINER_REGISTRY_USER: KEY.accessKeyId,
+      ECR_CONTAINER_REGISTRY_PASSWORD: KEY.secretAccessKey,
+      XDG_RUNTIME_DIR: runtime,
+      DOCKER_CREDENTIAL_CODESPACES_AGENT: "on",
+      // The traced agent exits soon after the get, which ends the trace.
+      DOCKER_CREDENTIAL_CODESPACES_AGENT_IDLE: "1",
+    };
+    const cold = await traced(target, ECR_HOST, env);
+    expect(cold.result.stdout).toContain('"Username":"AWS"');
+    // mkdir of the directory, bind of the socket, the socket's removal at exit: nothing else
+    // (the spawned agent's stdio is /dev/null, which is no file).
+    const writes = cold.writes.filter((l) => !/"\/dev\/null"/.test(l));
+    expect(writes.length).toBeGreaterThanOrEqual(2);
+    for (const line of writes) expect(line).toMatch(new RegExp(`^(mkdir|bind|unlink)\\w*\\(.*"${sockets}(/agent\\.sock)?"`));
+    expect(cold.writes.some((l) => /bind\(/.test(l))).toBe(true);
   });
 });

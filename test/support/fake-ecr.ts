@@ -164,12 +164,18 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 const error = (res: ServerResponse, type: string, message: string, status = 400) =>
   send(res, status, { __type: type, message });
 
-export async function startFakeEcr(opts: {
+export interface FakeEcrOptions {
   keys: FakeEcrKey[];
   fault?: FakeEcrFault;
+  /** Lifetime of minted tokens (default 12 hours). */
+  lifetimeS?: number;
+  /** Answer each request only after this long (a slow AWS, to make gets overlap). */
+  delayMs?: number;
   /** Serve HTTPS with this certificate (PEM files) instead of plain HTTP. */
   tls?: { certPath: string; keyPath: string };
-}): Promise<FakeEcr> {
+}
+
+export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
   let fault = opts.fault;
   let throttled = 0;
   const requests: FakeEcrRequest[] = [];
@@ -177,7 +183,8 @@ export async function startFakeEcr(opts: {
   const handle: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", () => setTimeout(answer, opts.delayMs ?? 0));
+    const answer = () => {
       const body = Buffer.concat(chunks);
       if (fault?.kind === "hang") return; // never answer; close() destroys the socket
       if (fault?.kind === "close") return void req.socket.destroy();
@@ -208,7 +215,7 @@ export async function startFakeEcr(opts: {
         case "huge":
           return sendHuge(res, fault.bytes, fault.declareLength === true);
       }
-      const expiration = Math.floor(Date.now() / 1000) + TOKEN_LIFETIME_S;
+      const expiration = Math.floor(Date.now() / 1000) + (opts.lifetimeS ?? TOKEN_LIFETIME_S);
       const password =
         key.password ??
         Buffer.from(
@@ -219,37 +226,8 @@ export async function startFakeEcr(opts: {
         return send(res, 200, { authorizationData: [{ ...data, proxyEndpoint: `https://111122223333.dkr.ecr.${record.region}.amazonaws.com` }] });
       }
       return send(res, 200, { authorizationData: data });
-    });
-  };
-  const server = opts.tls
-    ? createTlsServer({ cert: readFileSync(opts.tls.certPath), key: readFileSync(opts.tls.keyPath) }, handle)
-    : createServer(handle);
-
-  /** `{"authorizationData":[{"authorizationToken":"AAAA…"}]}` streamed with backpressure, counting what the socket took. */
-  function sendHuge(res: ServerResponse, bytes: number, declareLength: boolean): void {
-    const head = '{"authorizationData":[{"authorizationToken":"';
-    const tail = '"}]}';
-    const chunk = Buffer.alloc(64 * 1024, "A");
-    let left = Math.max(0, bytes - head.length - tail.length);
-    fake.hugeBytesSent = 0;
-    res.writeHead(200, {
-      "content-type": "application/x-amz-json-1.1",
-      ...(declareLength ? { "content-length": head.length + left + tail.length } : {}),
-    });
-    res.on("error", () => {});
-    res.socket?.on("error", () => {});
-    const pump = (): void => {
-      while (left > 0 && !res.destroyed) {
-        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
-        left -= piece.length;
-        fake.hugeBytesSent += piece.length;
-        if (!res.write(piece)) return void res.once("drain", pump);
-      }
-      if (!res.destroyed) res.end(tail);
     };
-    res.write(head);
-    pump();
-  }
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -41,6 +41,8 @@ export function baseEnv(): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_CONFIG_FILE: "/nonexistent/aws-config",
     AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/aws-credentials",
+    // Every get mints, and no agent outlives a test; the agent's own tests turn it on.
+    DOCKER_CREDENTIAL_CODESPACES_AGENT: "off",
   };
 }
 

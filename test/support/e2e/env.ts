@@ -82,6 +82,8 @@ export function clientBaseEnv(home: string, helperBin: string): Record<string, s
     AWS_SHARED_CREDENTIALS_FILE: join(home, "no-aws-credentials"),
     DOCKER_CLI_HINTS: "false",
     NO_PROXY: "*",
+    // No token agent outlives the suite (test/cli/agent.test.ts covers it).
+    DOCKER_CREDENTIAL_CODESPACES_AGENT: "off",
   };
 }
 

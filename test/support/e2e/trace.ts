@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
-/** Syscalls that change the file system whatever their arguments. */
+/** Syscalls that change the file system whatever their arguments (bind: a unix socket is a file). */
 const MUTATING = new Set([
   "creat", "rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "mkdir", "mkdirat",
   "link", "linkat", "symlink", "symlinkat", "truncate", "ftruncate", "fallocate",
   "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
   "utime", "utimes", "utimensat", "futimesat", "mknod", "mknodat",
-  "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+  "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "bind",
 ]);
 const OPENS = new Set(["open", "openat", "openat2"]);
 const WRITE_FLAGS = /\b(O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND|O_TMPFILE)\b/;

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { lookupKey, request } from "../../src/agent/client.js";
+import { encode, type Reply } from "../../src/agent/message.js";
+import { socketPath } from "../../src/agent/place.js";
+import { serve } from "../../src/agent/server.js";
+
+// The agent's protocol in-process: each test serves its own private runtime directory and stops the agent.
+let env: Record<string, string>;
+let path: string;
+let served: Promise<void>;
+beforeEach(async () => {
+  env = { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), "agent-unit-")) };
+  served = serve(env);
+  path = socketPath(env) ?? "";
+  for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+});
+afterEach(async () => {
+  await open(encode({ op: "stop" }));
+  await served;
+  rmSync(env["XDG_RUNTIME_DIR"] ?? "", { recursive: true, force: true });
+});
+
+async function open(line: string) {
+  const opened = await request(path, line);
+  if (opened.kind !== "reply") return { reply: { t: "none" } as const, send: () => {}, next: async () => undefined };
+  return { reply: opened.reply, send: (l: string) => opened.socket.write(l), next: () => opened.next(2_000) };
+}
+const keyOf = (n: number) => lookupKey({ registry: `r${n}`, env: {} });
+const get = (n: number) => open(encode({ op: "get", key: keyOf(n) }));
+const later = () => Date.now() + 12 * 3600_000;
+
+describe("agent server", () => {
+  it("leases the first miss, makes the others wait, and hands them the leaseholder's token", async () => {
+    const holder = await get(1);
+    expect(holder.reply).toEqual({ t: "lease" });
+    const waiters = await Promise.all([get(1), get(1)]);
+    expect(waiters.map((w) => w.reply)).toEqual([{ t: "wait" }, { t: "wait" }]);
+    const expiresAt = later();
+    holder.send(encode({ op: "put", secret: "s1", expiresAt }));
+    for (const w of waiters) expect(await w.next()).toEqual<Reply>({ t: "hit", secret: "s1", expiresAt });
+    expect((await get(1)).reply).toEqual({ t: "hit", secret: "s1", expiresAt });
+  });
+
+  it("tells the waiters to mint themselves when the leaseholder fails", async () => {
+    const holder = await get(2);
+    const waiter = await get(2);
+    holder.send(encode({ op: "fail" }));
+    expect(await waiter.next()).toEqual({ t: "mint" });
+    expect((await get(2)).reply).toEqual({ t: "lease" });
+  });
+
+  it("keeps at most 1000 tokens, dropping the oldest", async () => {
+    for (let n = 0; n <= 1000; n++) {
+      const holder = await get(1000 + n);
+      holder.send(encode({ op: "put", secret: `s${n}`, expiresAt: later() }));
+      await holder.next();
+    }
+    expect((await get(1000)).reply).toEqual({ t: "lease" });
+    expect((await get(2000)).reply).toMatchObject({ t: "hit", secret: "s1000" });
+  }, 60_000);
+});
