@@ -31,6 +31,11 @@ const VERBS: Record<string, string> = {
   docker login does). Secrets are never printed. Exit 0 when all is well.
     --offline  skip the network checks
     --json     one JSON object {"ok","registries":[…],"problems":[…]}`,
+  agent: `${HELPER_NAME} agent <status|stop>
+  The per-user agent that holds minted ECR tokens in memory (never on disk),
+  started by the first ECR get. status: its pid, tokens held, idle time left;
+  stop: ends it. DOCKER_CREDENTIAL_CODESPACES_AGENT=off: no agent, every get
+  mints; DOCKER_CREDENTIAL_CODESPACES_AGENT_IDLE=<seconds>: idle exit (1800).`,
 };
 
 const ENVIRONMENT = `Environment:
@@ -46,6 +51,10 @@ const ENVIRONMENT = `Environment:
       for an ECR registry routed here without a triple)
   DOCKER_CONFIG, REGISTRY_AUTH_FILE, XDG_CONFIG_HOME, HOME
       where configure finds the files it edits
+  HTTPS_PROXY, HTTP_PROXY, NO_PROXY, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE
+      proxies and extra certificate authorities for every network call
+  DOCKER_CREDENTIAL_CODESPACES_AGENT=off, DOCKER_CREDENTIAL_CODESPACES_AGENT_IDLE
+      the ECR token agent (see help agent)
   DOCKER_CREDENTIAL_CODESPACES_DEBUG=1
       explain each decision on stderr, secrets redacted`;
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { USAGE as PROTOCOL_USAGE } from "../../src/protocol.js";
 import { helperTargets, repoRoot, runHelper } from "../support/helper-process.js";
 
-const VERBS = ["get", "list", "store", "erase", "version", "configure", "doctor"];
+const VERBS = ["get", "list", "store", "erase", "version", "configure", "doctor", "agent"];
 const USAGE = `${PROTOCOL_USAGE}\n`;
 
 describe.each(helperTargets())("help via $name", (target) => {

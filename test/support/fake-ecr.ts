@@ -227,7 +227,36 @@ export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
       }
       return send(res, 200, { authorizationData: data });
     };
-  });
+  };
+  const server = opts.tls
+    ? createTlsServer({ cert: readFileSync(opts.tls.certPath), key: readFileSync(opts.tls.keyPath) }, handle)
+    : createServer(handle);
+
+  /** `{"authorizationData":[{"authorizationToken":"AAAA…"}]}` streamed with backpressure, counting what the socket took. */
+  function sendHuge(res: ServerResponse, bytes: number, declareLength: boolean): void {
+    const head = '{"authorizationData":[{"authorizationToken":"';
+    const tail = '"}]}';
+    const chunk = Buffer.alloc(64 * 1024, "A");
+    let left = Math.max(0, bytes - head.length - tail.length);
+    fake.hugeBytesSent = 0;
+    res.writeHead(200, {
+      "content-type": "application/x-amz-json-1.1",
+      ...(declareLength ? { "content-length": head.length + left + tail.length } : {}),
+    });
+    res.on("error", () => {});
+    res.socket?.on("error", () => {});
+    const pump = (): void => {
+      while (left > 0 && !res.destroyed) {
+        const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+        left -= piece.length;
+        fake.hugeBytesSent += piece.length;
+        if (!res.write(piece)) return void res.once("drain", pump);
+      }
+      if (!res.destroyed) res.end(tail);
+    };
+    res.write(head);
+    pump();
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
