@@ -59,6 +59,12 @@ describe.each(helperTargets())("protocol via $name", (target) => {
       "https://evil.test?h=mycompany.azurecr.io",
       "azurecr.io",
       "xmycompany.azurecr.io",
+      "evil.mycompany.azurecr.io",
+      "mycompany.azurecr.io.evil",
+      "mycompany.azurecr.io:5000",
+      "127.0.0.1:500",
+      "127.0.0.1:50001",
+      "evil.index.docker.io",
     ])("answers %j with exactly the not-found sentinel", async (server) => {
       expect(await helper(["get"], server)).toEqual({ code: 1, stdout: NOT_FOUND, stderr: "" });
     });

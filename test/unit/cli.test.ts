@@ -1,0 +1,271 @@
+import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli.js";
+import { runInProcess } from "../support/fake-io.js";
+import { triple } from "../support/triple.js";
+
+// The CLI driven in-process through run(io): the same answers the spawned
+// suites check (test/cli), here fast enough for mutation testing.
+
+declare const PACKAGE_VERSION: string;
+
+const NOT_FOUND = "credentials not found in native keychain\n";
+const failure = (line: string) => ({ code: 1, stdout: line, stderr: `docker-credential-codespaces: ${line}` });
+
+const env = {
+  ...triple("GH", "ghcr.io", "gh-user", "gh-secret-1111"),
+  ...triple("LOCAL", "http://registry.test:5000/", "local-user", "local-secret-2222"),
+  ...triple("HUB", "https://index.docker.io/v1/", "hub-user", "hub-secret-3333"),
+};
+const get = (server: string, extra: Record<string, string> = env) => runInProcess(["get"], { stdin: server, env: extra });
+
+describe("get matches a configured registry exactly", () => {
+  it.each([
+    ["ghcr.io", "gh-user", "gh-secret-1111"],
+    ["https://GHCR.io/v2/", "gh-user", "gh-secret-1111"],
+    ["ghcr.io:443", "gh-user", "gh-secret-1111"],
+    ["ghcr.io.", "gh-user", "gh-secret-1111"],
+    ["registry.test:5000", "local-user", "local-secret-2222"],
+    ["http://registry.test:5000/v2/x", "local-user", "local-secret-2222"],
+    ["docker.io", "hub-user", "hub-secret-3333"],
+  ])("%j is the registry of %s", async (server, user, secret) => {
+    expect(await get(server)).toEqual({ code: 0, stdout: `${JSON.stringify({ ServerURL: server, Username: user, Secret: secret })}\n`, stderr: "" });
+  });
+
+  it.each([
+    "evil.ghcr.io",
+    "a.b.ghcr.io",
+    "ghcr.io.evil",
+    "ghcr.io.evil.test",
+    "xghcr.io",
+    "ghcr.i",
+    "hcr.io",
+    "ghcr.io:5000",
+    "ghcr.io:4430",
+    "registry.test",
+    "registry.test:500",
+    "registry.test:50001",
+    "registry.test:443",
+    "sub.registry.test:5000",
+    "evil.docker.io",
+    "index.docker.io:5000",
+  ])("%j is no configured registry: exactly the not-found sentinel", async (server) => {
+    expect(await get(server)).toEqual({ code: 1, stdout: NOT_FOUND, stderr: "" });
+  });
+
+  it("fails an incomplete triple naming each missing variable", async () => {
+    expect(await get("p.test", { P_CONTAINER_REGISTRY_SERVER: "p.test" })).toEqual(
+      failure(
+        "p.test is configured by P_CONTAINER_REGISTRY_* but P_CONTAINER_REGISTRY_USER and P_CONTAINER_REGISTRY_PASSWORD " +
+          "are missing or empty; set them in your Codespaces secrets and restart the codespace\n",
+      ),
+    );
+  });
+
+  it("passes an ECR USER=AWS token through, and refuses an expired one with its expiry", async () => {
+    const host = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const token = (expiration: number) => Buffer.from(JSON.stringify({ payload: "p", expiration })).toString("base64");
+    const live = token(Math.floor(Date.now() / 1000) + 600);
+    expect(await get(host, triple("E", host, "AWS", live))).toEqual({
+      code: 0,
+      stdout: `${JSON.stringify({ ServerURL: host, Username: "AWS", Secret: live })}\n`,
+      stderr: "",
+    });
+    expect(await get(host, triple("E", host, "AWS", "not-a-token"))).toMatchObject({ code: 0 });
+    const expired = await get(host, triple("E", host, "AWS", token(1_700_000_000)));
+    expect(expired).toEqual(
+      failure(
+        `${host}: the ECR token in E_CONTAINER_REGISTRY_PASSWORD expired at 2023-11-14T22:13:20.000Z; ` +
+          "set E_CONTAINER_REGISTRY_USER to an AWS access key id and _PASSWORD to its secret key so that tokens are minted on demand\n",
+      ),
+    );
+  });
+});
+
+describe("store and erase", () => {
+  const store = (body: object) => runInProcess(["store"], { stdin: JSON.stringify(body), env });
+
+  it("store: the environment's own credentials are accepted silently", async () => {
+    expect(await store({ ServerURL: "ghcr.io", Username: "gh-user", Secret: "gh-secret-1111" })).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
+  it.each([
+    [{ ServerURL: "ghcr.io", Username: "other", Secret: "gh-secret-1111" }],
+    [{ ServerURL: "ghcr.io", Username: "gh-user", Secret: "typed" }],
+  ])("store: other credentials for a managed registry are noted on stderr %#", async (body) => {
+    expect(await store(body)).toEqual({
+      code: 0,
+      stdout: "",
+      stderr:
+        "docker-credential-codespaces: nothing stored; ghcr.io is configured by GH_CONTAINER_REGISTRY_* and the environment's credentials stay in force\n",
+    });
+  });
+
+  it("store: an incomplete triple still makes the registry managed", async () => {
+    const r = await runInProcess(["store"], {
+      stdin: JSON.stringify({ ServerURL: "p.test", Username: "u", Secret: "s" }),
+      env: { P_CONTAINER_REGISTRY_SERVER: "p.test" },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("p.test is configured by P_CONTAINER_REGISTRY_*");
+  });
+
+  it.each(["evil.ghcr.io", "ghcr.io.evil", "xghcr.io", "ghcr.io:5000"])("store: %j is refused, not managed", async (server) => {
+    expect(await store({ ServerURL: server, Username: "u", Secret: "typed" })).toEqual(
+      failure(
+        `docker-credential-codespaces stores nothing and ${server} is not configured by a <ID>_CONTAINER_REGISTRY_* triple; ` +
+          'route it to another store with a "credHelpers" entry for it in ~/.docker/config.json\n',
+      ),
+    );
+  });
+
+  it("erase: a managed registry is left in force with a note", async () => {
+    expect(await runInProcess(["erase"], { stdin: "https://ghcr.io/", env })).toEqual({
+      code: 0,
+      stdout: "",
+      stderr: "docker-credential-codespaces: nothing erased; ghcr.io is configured by GH_CONTAINER_REGISTRY_* and stays available while those variables are set\n",
+    });
+  });
+
+  it.each(["evil.ghcr.io", "ghcr.io.evil", "xghcr.io", "ghcr.io:5000"])("erase: %j is not found", async (server) => {
+    expect(await runInProcess(["erase"], { stdin: server, env })).toEqual({ code: 1, stdout: NOT_FOUND, stderr: "" });
+  });
+});
+
+describe("list, version, usage", () => {
+  it("list names each complete registry once, ECR as AWS, and leaves conflicts out", async () => {
+    const r = await runInProcess(["list"], {
+      env: {
+        ...env,
+        ...triple("GH2", "GHCR.io", "gh-user", "gh-secret-1111"),
+        ...triple("ECR", "123456789012.dkr.ecr.eu-west-1.amazonaws.com", "AKIAEXAMPLE", "aws-secret"),
+        ...triple("D1", "dup.test", "u", "one"),
+        ...triple("D2", "dup.test", "u", "two"),
+      },
+    });
+    expect(r).toEqual({
+      code: 0,
+      stdout: `${JSON.stringify({
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com": "AWS",
+        "ghcr.io": "gh-user",
+        "https://index.docker.io/v1/": "hub-user",
+        "registry.test:5000": "local-user",
+      })}\n`,
+      stderr: "",
+    });
+  });
+
+  it.each([["version"], ["-v"], ["--version"]])("%s prints the version line", async (arg) => {
+    expect(await runInProcess([arg])).toEqual({ code: 0, stdout: `docker-credential-codespaces (docker-credential-codespaces) ${PACKAGE_VERSION}\n`, stderr: "" });
+  });
+
+  it.each([["-h"], ["--help"], ["help"]])("%s prints usage, exit 0", async (arg) => {
+    expect(await runInProcess([arg])).toEqual({ code: 0, stdout: "Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n", stderr: "" });
+  });
+
+  it("no verb prints usage, exit 1", async () => {
+    expect(await runInProcess([])).toEqual({ code: 1, stdout: "Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n", stderr: "" });
+  });
+
+  it.each(["fetch", "constructor", "toString", "__proto__"])("unknown verb %s is named", async (verb) => {
+    expect(await runInProcess([verb])).toEqual({ code: 1, stdout: `docker-credential-codespaces: unknown action: ${verb}\n`, stderr: "" });
+  });
+
+  it.each(["get", "list", "store", "erase", "version"])("%s refuses stray arguments", async (verb) => {
+    expect(await runInProcess([verb, "extra"], { stdin: "ghcr.io", env })).toEqual(failure(`${verb} takes no arguments; see --help\n`));
+  });
+});
+
+describe("debug output", () => {
+  const debugEnv = { ...env, DOCKER_CREDENTIAL_CODESPACES_DEBUG: "1" };
+
+  it("is silent unless the variable is exactly 1", async () => {
+    for (const value of ["0", "true", "", "yes"]) {
+      const r = await runInProcess(["get"], { stdin: "ghcr.io", env: { ...env, DOCKER_CREDENTIAL_CODESPACES_DEBUG: value } });
+      expect(r.stderr).toBe("");
+    }
+  });
+
+  it("explains the decision and the failure, one prefixed line each", async () => {
+    const r = await runInProcess(["get"], { stdin: "ghcr.io.evil", env: { ...debugEnv, ...triple("BAD", "user@x.test", "u", "p") } });
+    expect(r.stdout).toBe(NOT_FOUND);
+    expect(r.stderr).toBe(
+      [
+        "DOCKER_CREDENTIAL_CODESPACES_DEBUG: BAD_CONTAINER_REGISTRY_* ignored: BAD_CONTAINER_REGISTRY_SERVER: invalid server URL: user information (user@host) is not allowed in a server",
+        'DOCKER_CREDENTIAL_CODESPACES_DEBUG: get "ghcr.io.evil" -> registry ghcr.io.evil',
+        `DOCKER_CREDENTIAL_CODESPACES_DEBUG: get failed: ${NOT_FOUND}`,
+      ].join("\n"),
+    );
+  });
+
+  it("redacts every secret that reaches a debug line (longest first), and leaves short values alone", async () => {
+    // The server string a client sends lands in a debug line: make it carry the secrets.
+    const secretEnv = {
+      ...debugEnv,
+      ...triple("LONG", "long.test", "u", "abcd-secret-abcd"),
+      ...triple("TEMP", "temp.test", "u", "pw-temp-9999"),
+      TEMP_CONTAINER_REGISTRY_SESSION_TOKEN: "sess-token-8888",
+      AWS_SECRET_ACCESS_KEY: "aws-secret-7777",
+      AWS_SESSION_TOKEN: "aws-session-6666",
+      ...triple("SHORT", "short.test", "u", "abc"),
+    };
+    const server = "https://x.test/abcd-secret-abcd/pw-temp-9999/sess-token-8888/aws-secret-7777/aws-session-6666/abc";
+    const r = await runInProcess(["get"], { stdin: server, env: secretEnv });
+    expect(r.stdout).toBe(NOT_FOUND);
+    expect(r.stderr).toContain(`DOCKER_CREDENTIAL_CODESPACES_DEBUG: get "https://x.test/***/***/***/***/***/abc" -> registry x.test\n`);
+    for (const secret of ["abcd-secret-abcd", "pw-temp-9999", "sess-token-8888", "aws-secret-7777", "aws-session-6666"]) {
+      expect(r.stderr).not.toContain(secret);
+    }
+    // A secret containing another is blanked whole, not around the shorter one.
+    const nested = await runInProcess(["get"], {
+      stdin: "https://x.test/secret-and-more",
+      env: { ...debugEnv, ...triple("A", "a.test", "u", "secret"), ...triple("B", "b.test", "u", "secret-and-more") },
+    });
+    expect(nested.stderr).toContain('get "https://x.test/***" -> registry x.test');
+  });
+});
+
+describe("internal errors", () => {
+  it("an unexpected exception is one line naming the verb and the debug switch, exit 1, no stack", async () => {
+    const boom = new TypeError("boom at secret-place");
+    const io = (debug: string | undefined) => {
+      let stdout = "";
+      let stderr = "";
+      return {
+        io: {
+          argv: ["get"],
+          env: { DOCKER_CREDENTIAL_CODESPACES_DEBUG: debug },
+          stdin: (async function* (): AsyncGenerator<Uint8Array> {
+            throw boom;
+          })(),
+          stdout: (t: string) => (stdout += t),
+          stderr: (t: string) => (stderr += t),
+        },
+        out: () => ({ stdout, stderr }),
+      };
+    };
+    const quiet = io(undefined);
+    expect(await run(quiet.io)).toBe(1);
+    expect(quiet.out()).toEqual({
+      stdout: "docker-credential-codespaces: internal error in get; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details\n",
+      stderr: "",
+    });
+    const loud = io("1");
+    expect(await run(loud.io)).toBe(1);
+    expect(loud.out().stderr).toMatch(/^DOCKER_CREDENTIAL_CODESPACES_DEBUG: get failed unexpectedly: TypeError: boom at secret-place\n {4}at /);
+  });
+
+  it("a thrown non-Error is reported as text", async () => {
+    let stderr = "";
+    const code = await run({
+      argv: ["get"],
+      env: { DOCKER_CREDENTIAL_CODESPACES_DEBUG: "1" },
+      stdin: (async function* (): AsyncGenerator<Uint8Array> {
+        throw "plain-string"; // eslint-disable-line no-throw-literal
+      })(),
+      stdout: () => {},
+      stderr: (t) => (stderr += t),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toBe("DOCKER_CREDENTIAL_CODESPACES_DEBUG: get failed unexpectedly: plain-string\n");
+  });
+});
