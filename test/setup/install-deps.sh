@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the suites drive for real: a Docker engine with its own
 # containerd, the CNCF distribution registry, skopeo, htpasswd (bcrypt),
-# openssl, strace, util-linux's unshare/nsenter and ip (test/e2e, test/cli),
+# openssl, strace and fatrace (fanotify: sees io_uring writes strace cannot), util-linux's unshare/nsenter and ip (test/e2e, test/cli),
 # and qemu-user with an arm64 libc to run the arm64 executable (test/sea).
 # Idempotent: it asks apt for nothing when everything is already there.
 # Non-interactive; needs root (as CI and the developers' machines are).
@@ -17,6 +17,7 @@ declare -A wanted=(
   [htpasswd]=apache2-utils
   [openssl]=openssl
   [strace]=strace
+  [fatrace]=fatrace
   [unshare]=util-linux
   [nsenter]=util-linux
   [ip]=iproute2
