@@ -18,7 +18,7 @@ export default {
   reporters: ["clear-text", "progress", "html"],
   htmlReporter: { fileName: "reports/mutation/index.html" },
   thresholds: { high: 95, low: 90, break: 90 },
-  concurrency: 2,
+  concurrency: 4,
   timeoutMS: 10_000,
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",

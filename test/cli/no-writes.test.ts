@@ -69,15 +69,8 @@ async function traced(command: readonly string[], args: string[], env: Record<st
   const prefix = join(logs, "t");
   const wrapped: HelperTarget = { name: "traced", command: ["strace", "-ff", "-qq", "-y", "-e", "signal=none", "-e", `trace=${FILE_CALLS}`, "-o", prefix, "--", ...command] };
   const watch = await watchFileSystem(run);
-  const running = runHelper(wrapped, args, { stdin, env: { ...env, HOME: home, UV_USE_IO_URING: "1" }, cwd: home });
-  const events = await running.then(
-    () => watch.stop(),
-    async (error: unknown) => {
-      await watch.stop();
-      throw error;
-    },
-  );
-  const result = await running;
+  const result = await runHelper(wrapped, args, { stdin, env: { ...env, HOME: home, UV_USE_IO_URING: "1" }, cwd: home }).finally(() => watch.stop());
+  const events = await watch.stop();
   const threads = new Set(readdirSync(logs).map((f) => Number(f.slice(2))));
   expect(threads.size, "strace wrote one file per thread").toBeGreaterThan(0);
   const trace = readTraces(prefix);

@@ -31,7 +31,7 @@ export const isWrite = (e: FsEvent): boolean => /[W+D<>]/.test(e.types);
 const LINE = /^(.*)\((\d+)\): (\S+)\s+(.*)$/;
 
 export interface FsWatch {
-  /** Stops watching (after seeing its own end marker, so no earlier event is lost) and returns every event. */
+  /** Stops watching (after seeing its own end marker, so no earlier event is lost) and returns every event; idempotent. */
   stop(): Promise<FsEvent[]>;
 }
 
@@ -61,17 +61,18 @@ export async function watchFileSystem(scratch: string): Promise<FsWatch> {
   };
   await sync("start");
 
-  return {
-    async stop() {
-      await sync("end");
-      child.kill("SIGTERM");
-      await closed;
-      return text
-        .split("\n")
-        .map((l) => LINE.exec(l))
-        .filter((m) => m !== null)
-        .map(([, command = "", pid = "", types = "", path = ""]) => ({ command, pid: Number(pid), types, path }))
-        .filter((e) => !e.path.startsWith(join(scratch, ".fatrace-")));
-    },
+  let stopped: Promise<FsEvent[]> | undefined;
+  const stop = async (): Promise<FsEvent[]> => {
+    await sync("end");
+    child.kill("SIGTERM");
+    await closed;
+    return text
+      .split("\n")
+      .map((l) => LINE.exec(l))
+      .filter((m) => m !== null)
+      .map(([, command = "", pid = "", types = "", path = ""]) => ({ command, pid: Number(pid), types, path }))
+      .filter((e) => !e.path.startsWith(join(scratch, ".fatrace-")));
   };
+  // Idempotent, so callers can stop in a finally and again to read the events.
+  return { stop: () => (stopped ??= stop()) };
 }

@@ -21,6 +21,8 @@ export interface TraceSummary {
   readonly writes: string[];
   /** Paths the helper opened (read-only), for a report. */
   readonly opened: string[];
+  /** With strace -ff: the traced threads (the file names' last number), to match fanotify events to. */
+  readonly pids: number[];
 }
 
 /**
@@ -72,5 +74,6 @@ export function readTraces(prefix: string): TraceSummary {
       if (path !== undefined) opened.add(path);
     }
   }
-  return { files, lines, writes, opened: [...opened].sort() };
+  const pids = files.map((file) => Number(/\.(\d+)$/.exec(file)?.[1])).filter((n) => Number.isInteger(n));
+  return { files, lines, writes, opened: [...opened].sort(), pids };
 }
