@@ -269,3 +269,74 @@ describe("internal errors", () => {
     expect(stderr).toBe("DOCKER_CREDENTIAL_CODESPACES_DEBUG: get failed unexpectedly: plain-string\n");
   });
 });
+
+describe("bad input is one line naming the problem", () => {
+  it.each([
+    ["", "no credentials server URL\n"],
+    [" \n", "no credentials server URL\n"],
+    [Buffer.from([0x67, 0xff, 0xfe]), "invalid input: stdin is not valid UTF-8\n"],
+    ["ghcr.io\0", "invalid input: stdin contains a NUL byte\n"],
+    ["x".repeat(65_537), "input too large: more than 65536 bytes on stdin\n"],
+    ["ftp://ghcr.io", 'invalid server URL: scheme "ftp" is not http or https\n'],
+    ["user@ghcr.io", "invalid server URL: user information (user@host) is not allowed in a server\n"],
+  ])("get %#", async (stdin, line) => {
+    expect(await runInProcess(["get"], { stdin, env })).toEqual(failure(line));
+  });
+
+  it("accepts input of exactly the bound, read in several chunks", async () => {
+    let stdout = "";
+    const chunk = Buffer.from(`ghcr.io${" ".repeat(32 * 1024 - 7)}`);
+    const code = await run({
+      argv: ["get"],
+      env,
+      stdin: (async function* () {
+        yield chunk;
+        yield Buffer.alloc(32 * 1024, " ");
+      })(),
+      stdout: (t) => (stdout += t),
+      stderr: () => {},
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ServerURL: "ghcr.io", Username: "gh-user" });
+  });
+
+  it("stops reading once the bound is passed", async () => {
+    let pulled = 0;
+    const code = await run({
+      argv: ["get"],
+      env,
+      stdin: (async function* () {
+        for (let i = 0; i < 100; i++) {
+          pulled++;
+          yield Buffer.alloc(40 * 1024, "x");
+        }
+      })(),
+      stdout: () => {},
+      stderr: () => {},
+    });
+    expect(code).toBe(1);
+    expect(pulled).toBe(2);
+  });
+
+  it.each([
+    [{ ServerURL: "", Username: "u", Secret: "s" }, "no credentials server URL\n"],
+    [{ ServerURL: "  ", Username: "u", Secret: "s" }, "no credentials server URL\n"],
+    [{ Username: "u", Secret: "s" }, "no credentials server URL\n"],
+    [{ ServerURL: "ghcr.io", Username: " ", Secret: "s" }, "no credentials username\n"],
+    [{ ServerURL: "ghcr.io", Secret: "s" }, "no credentials username\n"],
+    ['{"ServerURL": "x", "Secret": "typed-password"', 'invalid store request: expected JSON {"ServerURL":…,"Username":…,"Secret":…} on stdin\n'],
+    [{ ServerURL: 1, Username: "u", Secret: "typed-password" }, "invalid store request: ServerURL, Username and Secret must be strings in a JSON object\n"],
+    ["[]", "invalid store request: ServerURL, Username and Secret must be strings in a JSON object\n"],
+    ["null", "invalid store request: ServerURL, Username and Secret must be strings in a JSON object\n"],
+  ])("store %#", async (body, line) => {
+    const r = await runInProcess(["store"], { stdin: typeof body === "string" ? body : JSON.stringify(body), env });
+    expect(r).toEqual(failure(line));
+    expect(r.stdout + r.stderr).not.toContain("typed-password");
+  });
+
+  it("store without a Secret for a managed registry is a note, not a failure", async () => {
+    const r = await runInProcess(["store"], { stdin: JSON.stringify({ ServerURL: "ghcr.io", Username: "gh-user" }), env });
+    expect(r).toMatchObject({ code: 0, stdout: "" });
+    expect(r.stderr).toContain("nothing stored");
+  });
+});
