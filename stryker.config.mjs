@@ -1,7 +1,8 @@
 // npm run test:mutation: Stryker over src/ with the in-process suites (vitest.mutation.config.ts).
-// Incremental: only mutants whose code or covering tests changed since the committed
-// reports/stryker-incremental.json are run again. Survivors that cannot be killed
-// are listed, with why, in test/mutation/equivalent.md.
+// Incremental: only mutants whose code or covering tests changed since the last run
+// (reports/stryker-incremental.json, local and not committed: every change to src/
+// rewrites it, so branches would only conflict over it) are run again. Survivors that
+// cannot be killed are listed, with why, in test/mutation/equivalent.md.
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",

@@ -340,3 +340,82 @@ describe("bad input is one line naming the problem", () => {
     expect(r.stderr).toContain("nothing stored");
   });
 });
+
+describe("edges of reading triples and servers", () => {
+  it("names the one missing part of a triple in the singular", async () => {
+    expect(await get("p.test", { ...triple("P", "p.test", "u", ""), P_CONTAINER_REGISTRY_PASSWORD: " " })).toEqual(
+      failure("p.test is configured by P_CONTAINER_REGISTRY_* but P_CONTAINER_REGISTRY_PASSWORD is missing or empty; set it in your Codespaces secrets and restart the codespace\n"),
+    );
+    expect((await get("p.test", { P_CONTAINER_REGISTRY_SERVER: "p.test", P_CONTAINER_REGISTRY_PASSWORD: "s" })).stdout).toContain(
+      "but P_CONTAINER_REGISTRY_USER is missing or empty; set it in",
+    );
+  });
+
+  it("an incomplete triple for another registry leaves the answer not found", async () => {
+    expect(await get("quay.io", { ...env, P_CONTAINER_REGISTRY_SERVER: "p.test" })).toEqual({ code: 1, stdout: NOT_FOUND, stderr: "" });
+  });
+
+  it.each([
+    ["another user", triple("GH2", "ghcr.io", "other-user", "gh-secret-1111")],
+    ["another session token", { ...triple("GH2", "ghcr.io", "gh-user", "gh-secret-1111"), GH2_CONTAINER_REGISTRY_SESSION_TOKEN: "t" }],
+  ])("two triples for one registry with %s conflict", async (_, second) => {
+    const r = await get("ghcr.io", { ...env, ...second });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("ghcr.io is configured twice with different credentials, by GH_CONTAINER_REGISTRY_* and GH2_CONTAINER_REGISTRY_*; remove or correct one of them\n");
+  });
+
+  it("reads only variables named exactly <ID>_CONTAINER_REGISTRY_<PART>, and skips unset ones", async () => {
+    const r = await runInProcess(["get"], {
+      stdin: "x.test",
+      env: {
+        DOCKER_CREDENTIAL_CODESPACES_DEBUG: "1",
+        X_CONTAINER_REGISTRY_SERVER: "x.test",
+        X_CONTAINER_REGISTRY_USER: "u",
+        X_CONTAINER_REGISTRY_PASSWORD_OLD: "old",
+        Y_CONTAINER_REGISTRY_SERVER: undefined,
+      },
+    });
+    expect(r.stdout).toContain("X_CONTAINER_REGISTRY_PASSWORD is missing or empty");
+    expect(r.stderr).not.toContain("Y_CONTAINER_REGISTRY");
+  });
+
+  it.each([
+    ["http://ghcr.io:443", "gh-user"],
+    ["ghcr.io/v2/?next=ftp://elsewhere", "gh-user"],
+  ])("%j names the configured registry", async (server, user) => {
+    expect(JSON.parse((await get(server)).stdout)).toMatchObject({ Username: user });
+  });
+
+  it.each([".ghcr.io", "ghcr..io", ".", "[::1"])("%j is not a host", async (server) => {
+    const r = await get(server);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^invalid server URL: /);
+  });
+
+  it("blanks a secret of four characters in debug lines", async () => {
+    const r = await runInProcess(["get"], { stdin: "https://x.test/abcd", env: { ...triple("A", "a.test", "u", "abcd"), DOCKER_CREDENTIAL_CODESPACES_DEBUG: "1" } });
+    expect(r.stderr).toContain('get "https://x.test/***"');
+  });
+
+  it("the user's error type is named HelperError in stacks", async () => {
+    const { HelperError } = await import("../../src/errors.js");
+    expect(new HelperError("m").name).toBe("HelperError");
+  });
+});
+
+describe("configure goes through the CLI", () => {
+  it("--dry-run shows the change for each triple and writes nothing", async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const home = mkdtempSync(join(tmpdir(), "cli-configure-"));
+    try {
+      const r = await runInProcess(["configure", "--dry-run"], { env: { ...triple("GH", "ghcr.io", "u", "p"), HOME: home } });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`${join(home, ".docker", "config.json")}: (dry run, not written) credHelpers["ghcr.io"] = "codespaces"`);
+      expect(readdirSync(home)).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
