@@ -79,6 +79,32 @@ describe("explain", () => {
   });
 });
 
+describe("every name and code of a kind gets that kind's line", () => {
+  it.each(["AccessDeniedException", "AccessDenied"])("%s is a denial", (name) => {
+    expect(explain(sdkError(name, 400), ctx(), limits, live)).toMatch(/: AWS denied the identity permission/);
+  });
+  it.each(["RequestExpired", "RequestTimeTooSkewed"])("%s is the clock", (name) => {
+    expect(explain(sdkError(name, 400), ctx(), limits, live)).toMatch(/: AWS rejected the request time/);
+  });
+  it.each(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"])("%s is throttling", (name) => {
+    expect(explain(sdkError(name, 400), ctx(), limits, live)).toMatch(/: AWS kept throttling/);
+  });
+  it.each(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EPROTO", "ERR_INVALID_URL", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"])(
+    "%s is unreachable",
+    (code) => {
+      expect(explain(sdkError("Error", undefined, "", { code }), ctx(), limits, live)).toBe(`${H}: could not reach ${URL} (${code}); check network access to AWS or AWS_ENDPOINT_URL*`);
+    },
+  );
+  it("HTTP 300 is not a 2xx answer", () => {
+    expect(explain(sdkError("Moved", 300, "moved"), ctx(), limits, live)).toBe(`${H}: GetAuthorizationToken at ${URL} failed (Moved, HTTP 300): moved`);
+  });
+  it("names identities of other partitions", () => {
+    expect(explain(sdkError("AccessDeniedException", 400, "User: arn:aws-cn:sts::111122223333:assumed-role/r/s is not"), ctx(), limits, live)).toMatch(
+      /: AWS denied arn:aws-cn:sts::111122223333:assumed-role\/r\/s permission/,
+    );
+  });
+});
+
 describe("Context", () => {
   it.each([
     ["the triple's variables", {}, "ECR_CONTAINER_REGISTRY_USER"],
