@@ -10,8 +10,9 @@ const resolved = vi.hoisted(() => [] as string[]);
 const STOP = "stopped before sending";
 
 function capture<T extends { middlewareStack: { add: (...a: never[]) => void } }>(client: T): T {
-  const stop = () => async (args: { request: { protocol?: string; hostname?: string; path?: string } }) => {
-    resolved.push(`${args.request.protocol}//${args.request.hostname}${args.request.path}`);
+  const stop = () => async (args: { request: { protocol?: string; hostname?: string; port?: number; path?: string } }) => {
+    const { protocol, hostname, port, path } = args.request;
+    resolved.push(`${protocol}//${hostname}${port ? `:${port}` : ""}${path}`);
     throw new Error(STOP);
   };
   (client.middlewareStack.add as (m: unknown, o: unknown) => void)(stop, { step: "deserialize", priority: "low", name: "captureEndpoint" });
@@ -51,10 +52,10 @@ afterEach(() => vi.unstubAllEnvs());
 const keys = { accessKeyId: "AKIAFAKEENDPOINT0001", secretAccessKey: "fake-endpoint-secret/EEEEEEEEEEEEEEEEEEEEEEE" };
 
 /** The URL the SDK would have called for `registry`, with no endpoint override in force. */
-async function endpointFor(registry: string): Promise<string> {
+async function endpointFor(registry: string, env: Record<string, string> = {}): Promise<string> {
   const host = parseEcrHost(registry);
   if (host === undefined) throw new Error(`not ECR: ${registry}`);
-  await expect(mintEcrCredentials({ host, keys, env: { AWS_EC2_METADATA_DISABLED: "true" }, limits: { maxAttempts: 1 } })).rejects.toThrow();
+  await expect(mintEcrCredentials({ host, keys, env: { AWS_EC2_METADATA_DISABLED: "true", ...env }, limits: { maxAttempts: 1 } })).rejects.toThrow();
   expect(resolved).toHaveLength(1);
   return resolved[0]!;
 }
@@ -70,5 +71,23 @@ describe("the SDK's endpoint for each ECR host form (no override)", () => {
     ["public.ecr.aws", "https://api.ecr-public.us-east-1.amazonaws.com/"],
   ])("%s -> %s", async (registry, url) => {
     expect(await endpointFor(registry)).toBe(url);
+  });
+});
+
+describe("endpoint overrides, read from the env the helper was given", () => {
+  const PRIV = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+  const A = "http://127.0.0.1:1/";
+  const B = "http://127.0.0.1:2/";
+  it.each([
+    ["AWS_ENDPOINT_URL_ECR wins over AWS_ENDPOINT_URL", PRIV, { AWS_ENDPOINT_URL_ECR: A, AWS_ENDPOINT_URL: B }, A],
+    ["AWS_ENDPOINT_URL alone", PRIV, { AWS_ENDPOINT_URL: B }, B],
+    ["ECR's variable is not ECR Public's", "public.ecr.aws", { AWS_ENDPOINT_URL_ECR: A, AWS_ENDPOINT_URL: B }, B],
+    ["AWS_ENDPOINT_URL_ECR_PUBLIC for ECR Public", "public.ecr.aws", { AWS_ENDPOINT_URL_ECR_PUBLIC: A, AWS_ENDPOINT_URL: B }, A],
+    ["ECR Public's variable is not ECR's", PRIV, { AWS_ENDPOINT_URL_ECR_PUBLIC: A }, "https://api.ecr.us-east-1.amazonaws.com/"],
+    ["an empty specific variable falls through", PRIV, { AWS_ENDPOINT_URL_ECR: "", AWS_ENDPOINT_URL: B }, B],
+    ["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=TRUE ignores them all", PRIV, { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "TRUE", AWS_ENDPOINT_URL_ECR: A, AWS_ENDPOINT_URL: B }, "https://api.ecr.us-east-1.amazonaws.com/"],
+    ["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false does not", PRIV, { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "false", AWS_ENDPOINT_URL_ECR: A }, A],
+  ])("%s", async (_, registry, env, url) => {
+    expect(await endpointFor(registry, env)).toBe(url);
   });
 });
