@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
 import { runtime } from "./node-runtime.mjs";
+import { buildIdMarker, sourceHash } from "./source-hash.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -101,7 +102,9 @@ async function main() {
   const cleanEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
 
   const mainJs = join(work, "main.js");
-  writeFileSync(mainJs, await bundle({ entryPoints: [join(root, "src/main.ts")], plugins: [mintAsAsset] }));
+  // The build id rides in a comment the blob keeps verbatim (test/support/helper-process.ts checks it).
+  const mainCode = await bundle({ entryPoints: [join(root, "src/main.ts")], plugins: [mintAsAsset] });
+  writeFileSync(mainJs, `/* ${buildIdMarker(sourceHash(root))} */\n${mainCode}`);
   const mintJs = join(work, MINT_ASSET);
   const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [errorsFromMain] });
   // A CommonJS wrapper of our own, so the asset is a function taking (exports, require, module).

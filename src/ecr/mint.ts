@@ -5,8 +5,10 @@
  */
 import { Transform, type Readable } from "node:stream";
 import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
+import { writeSync } from "node:fs";
 import * as z from "zod/mini";
 import type { AwsKeys, Minted } from "../credentials.js";
+import { DEBUG_VARIABLE } from "../debug.js";
 import { HelperError, NoAwsCredentialsError } from "../errors.js";
 import { createAgents } from "../net/agents.js";
 import type { EcrHost } from "./host.js";
@@ -51,6 +53,10 @@ export interface MintRequest {
 // which would end up on the stderr of every docker pull. This is the SDK's own
 // opt-out, read at client construction; set it before any client exists.
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+
+// Said when this module (and so the SDK) is evaluated: the suites prove with it
+// that the static path of every build, the single executable included, never is.
+if (process.env[DEBUG_VARIABLE] === "1") writeSync(2, `${DEBUG_VARIABLE}: AWS SDK loaded to mint an ECR token\n`);
 
 // Passed wherever the SDK accepts a logger, so nothing it says reaches stderr
 // (e.g. the "multiple credential sources" warning of the default chain).

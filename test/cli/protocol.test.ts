@@ -44,7 +44,11 @@ describe.each(helperTargets())("protocol via $name", (target) => {
     );
 
     it("keeps ports: host:port matches, the bare host does not", async () => {
-      expect((await helper(["get"], "127.0.0.1:5000")).code).toBe(0);
+      expect(await helper(["get"], "127.0.0.1:5000")).toEqual({
+        code: 0,
+        stdout: '{"ServerURL":"127.0.0.1:5000","Username":"localuser","Secret":"local-secret-9012"}\n',
+        stderr: "",
+      });
       expect(await helper(["get"], "127.0.0.1")).toEqual({ code: 1, stdout: NOT_FOUND, stderr: "" });
     });
 
@@ -60,6 +64,12 @@ describe.each(helperTargets())("protocol via $name", (target) => {
       "https://evil.test?h=mycompany.azurecr.io",
       "azurecr.io",
       "xmycompany.azurecr.io",
+      "evil.mycompany.azurecr.io",
+      "mycompany.azurecr.io.evil",
+      "mycompany.azurecr.io:5000",
+      "127.0.0.1:500",
+      "127.0.0.1:50001",
+      "evil.index.docker.io",
     ])("answers %j with exactly the not-found sentinel", async (server) => {
       expect(await helper(["get"], server)).toEqual({ code: 1, stdout: NOT_FOUND, stderr: "" });
     });

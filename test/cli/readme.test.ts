@@ -30,6 +30,11 @@ describe("README", () => {
   });
 
   const sessions = [...readme.matchAll(/```console\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  // it.each over nothing registers no test at all: vanished examples must fail here instead.
+  it("has console examples, each with at least one command", () => {
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const session of sessions) expect(session).toMatch(/^\$ /m);
+  });
   it.each(sessions.map((s, i) => [i, s]))("console example %i prints what it shows", (_, session) => {
     // Echo each `$ ` line before running it, so the shell's output must equal the block.
     const commands = session.split("\n").filter((l) => l.startsWith("$ "));

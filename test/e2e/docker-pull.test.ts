@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { isWrite, watchFileSystem } from "../support/fanotify.js";
 import {
   ALICE,
   BOB,
@@ -110,9 +111,12 @@ describe("docker pull through the helper", { timeout: TEST_TIMEOUT_MS }, () => {
     client.writeConfig({ credHelpers: { [privateA.host]: "codespaces" } });
     const prefix = join(client.home, "strace", "helper");
     mkdirSync(join(client.home, "strace"));
+    // strace for syscalls; fanotify for what reaches the file system, io_uring writes included.
+    const watch = await watchFileSystem(client.home);
     const pulled = await client.docker(["pull", refA()], {
-      env: { ...registryTriple("ACME", privateA.host, ALICE), [HELPER_STRACE_VAR]: prefix },
-    });
+      env: { ...registryTriple("ACME", privateA.host, ALICE), [HELPER_STRACE_VAR]: prefix, UV_USE_IO_URING: "1" },
+    }).finally(() => watch.stop());
+    const events = await watch.stop();
     expect(pulled.stderr).toBe("");
     expect(pulled.code).toBe(0);
     expect(await client.imagePresent(refA())).toBe(true);
@@ -120,6 +124,8 @@ describe("docker pull through the helper", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(trace.files.length).toBeGreaterThanOrEqual(1); // the helper ran, traced
     expect(trace.lines.some((line) => line.includes("execve("))).toBe(true);
     expect(trace.writes).toEqual([]);
+    const pids = new Set(trace.pids);
+    expect(events.filter((e) => isWrite(e) && pids.has(e.pid))).toEqual([]);
     await client.removeImage(refA());
   });
 });

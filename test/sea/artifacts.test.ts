@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { assertFreshExecutable } from "../support/helper-process.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const out = join(root, "out");
@@ -86,6 +87,10 @@ describe.runIf(built)("single executables", () => {
     expect(blob.readUInt32LE(4) & SEA_USE_SNAPSHOT).toBe(0);
   });
 
+  it("both executables were built from the sources in this checkout", () => {
+    for (const file of [exe.x64, exe.arm64]) expect(() => assertFreshExecutable(file)).not.toThrow();
+  });
+
   it("SHA256SUMS matches both executables", () => {
     const lines = readFileSync(sums, "utf8").trim().split("\n").sort();
     const expected = (["arm64", "x64"] as const).map(
@@ -117,7 +122,8 @@ describe.runIf(built)("single executables", () => {
     expect(get.status).toBe(0);
     const version = run(exe.x64, ["version"]);
     expect(version.stderr).toBe("");
-    expect(version.stdout).toMatch(/^\S.*\n$/);
+    const { version: packageVersion } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
+    expect(version.stdout).toBe(`${NAME} (${NAME}) ${packageVersion}\n`);
     expect(version.status).toBe(0);
   });
 

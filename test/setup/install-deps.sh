@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the suites drive for real: a Docker engine with its own
 # containerd, the CNCF distribution registry, skopeo, htpasswd (bcrypt),
-# openssl, strace, util-linux's unshare/nsenter and ip (test/e2e, test/cli),
-# qemu-user with an arm64 libc to run the arm64 executable (test/sea),
-# tinyproxy, a real HTTP proxy for the proxy tests (test/cli, test/e2e), and
-# debootstrap for the dev container Feature's offline base image (test/feature).
+# openssl, strace and fatrace (fanotify: sees io_uring writes strace cannot),
+# util-linux's unshare/nsenter and ip (test/e2e, test/cli), qemu-user with an
+# arm64 libc to run the arm64 executable (test/sea), tinyproxy, a real HTTP
+# proxy for the proxy tests (test/cli, test/e2e), and debootstrap for the dev
+# container Feature's offline base image (test/feature).
 # Idempotent: it asks apt for nothing when everything is already there.
 # Non-interactive; needs root (as CI and the developers' machines are).
 set -euo pipefail
@@ -19,6 +20,7 @@ declare -A wanted=(
   [htpasswd]=apache2-utils
   [openssl]=openssl
   [strace]=strace
+  [fatrace]=fatrace
   [unshare]=util-linux
   [nsenter]=util-linux
   [ip]=iproute2

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { buildIdMarker, sourceHash } from "../../build/source-hash.mjs";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -19,9 +20,24 @@ const seaBinary = `${repoRoot}out/linux-x64/docker-credential-codespaces`;
  */
 export function helperTargets(): HelperTarget[] {
   const targets: HelperTarget[] = [{ name: "node dist/main.js", command: [process.execPath, `${repoRoot}dist/main.js`] }];
-  if (existsSync(seaBinary)) targets.push({ name: "single executable", command: [seaBinary] });
+  if (existsSync(seaBinary)) {
+    assertFreshExecutable(seaBinary);
+    targets.push({ name: "single executable", command: [seaBinary] });
+  }
   else if (process.env["CI"]) throw new Error(`CI run without the single executable at ${seaBinary}: run npm run build first`);
   return targets;
+}
+
+/**
+ * An executable built from other sources than the checkout's would test old
+ * code while the suite reports on the new: refuse it. build/sea.mjs embeds the
+ * digest of src/, build/ and package.json.
+ */
+export function assertFreshExecutable(file: string): void {
+  const marker = buildIdMarker(sourceHash(repoRoot));
+  if (!readFileSync(file).includes(marker)) {
+    throw new Error(`${file} was built from other sources than src/ holds now (no "${marker}"): rebuild with npm run build`);
+  }
 }
 
 export interface HelperResult {

@@ -438,7 +438,10 @@ describe("the default AWS credential chain (no keys)", () => {
 });
 
 describe("stderr stays clean", () => {
-  it("emits no NodeVersionSupportWarning in-process", () => {
+  it("emits no NodeVersionSupportWarning in-process", async () => {
+    // Builds both clients itself: the check must not rest on earlier tests having done so.
+    await mint({ host: USE1, keys: KEY_A });
+    await mint({ host: PUBLIC, keys: KEY_B });
     expect(warnings.filter((w) => /NodeVersionSupport|AWS SDK/i.test(w))).toEqual([]);
   });
 

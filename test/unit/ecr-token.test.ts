@@ -59,3 +59,17 @@ describe("long input", () => {
     expect(ecrTokenExpiry(`${token.slice(0, -4)}!!!!`)).toBeUndefined();
   });
 });
+
+describe("shapes that only look like a token", () => {
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64");
+  it.each([{ expiration: "1700000000" }, { expiration: null }, { expiration: true }])("no expiry from %j", (payload) => {
+    expect(ecrTokenExpiry(json(payload))).toBeUndefined();
+  });
+
+  it("refuses base64 with characters outside the alphabet, which Buffer would skip", () => {
+    const token = Buffer.from("AWS:pass").toString("base64");
+    expect(passwordOfAuthorizationToken(token)).toBe("pass");
+    expect(passwordOfAuthorizationToken(`${token}*`)).toBeUndefined();
+    expect(passwordOfAuthorizationToken(`*${token}`)).toBeUndefined();
+  });
+});

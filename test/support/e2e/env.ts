@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 /** The programs the suite drives; test/setup/install-deps.sh installs them. */
-const REQUIRED = ["dockerd", "containerd", "runc", "docker-registry", "skopeo", "htpasswd", "openssl", "strace", "unshare", "nsenter", "ip", "mount", "tinyproxy"];
+const REQUIRED = ["dockerd", "containerd", "runc", "docker-registry", "skopeo", "htpasswd", "openssl", "strace", "fatrace", "unshare", "nsenter", "ip", "mount", "tinyproxy"];
 
 /** Finds an executable on PATH (plus the sbin directories root has). */
 export function which(name: string): string | undefined {

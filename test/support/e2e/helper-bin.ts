@@ -7,7 +7,7 @@ export const HELPER_PROGRAM = "docker-credential-codespaces";
 
 /** Set to a file path in a client's env: the wrapper appends `verb [server]` per call (never a store body). */
 export const HELPER_LOG_VAR = "E2E_HELPER_LOG";
-/** Set to a path prefix in a client's env: the wrapper runs the helper under `strace -f -o PREFIX.<pid>`. */
+/** Set to a path prefix in a client's env: the wrapper runs the helper under `strace -ff -o PREFIX.<pid>` (one PREFIX.<pid>.<tid> file per thread). */
 export const HELPER_STRACE_VAR = "E2E_HELPER_STRACE";
 /** A command line (shell words) to run instead of `node dist/main.js`, e.g. the single executable. */
 export const HELPER_CMD_VAR = "CREDENTIAL_HELPER_CMD";
@@ -66,7 +66,7 @@ else
   helper_cmd=${shQuote(defaultCommand)}
 fi
 if [ -n "\${${HELPER_STRACE_VAR}:-}" ]; then
-  helper_cmd="${strace} -f -qq -e signal=none -e trace=${TRACED_SYSCALLS} -o \\"\$${HELPER_STRACE_VAR}.\$\$\\" -- \$helper_cmd"
+  helper_cmd="${strace} -ff -qq -e signal=none -e trace=${TRACED_SYSCALLS} -o \\"\$${HELPER_STRACE_VAR}.\$\$\\" -- \$helper_cmd"
 fi
 if [ -n "\${${HELPER_LOG_VAR}:-}" ]; then
   case "\${1:-}" in

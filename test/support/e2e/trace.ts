@@ -21,6 +21,34 @@ export interface TraceSummary {
   readonly writes: string[];
   /** Paths the helper opened (read-only), for a report. */
   readonly opened: string[];
+  /** With strace -ff: the traced threads (the file names' last number), to match fanotify events to. */
+  readonly pids: number[];
+}
+
+/**
+ * With threads, strace splits a call into "name(args <unfinished ...>" and a
+ * later "<... name resumed>rest" line of the same pid; joins them so that no
+ * call is dropped. A call that never resumed is kept as it began.
+ */
+export function joinSplitCalls(lines: readonly string[]): string[] {
+  const pending = new Map<string, string>();
+  const out: string[] = [];
+  for (const line of lines) {
+    const pid = /^(?:\[pid\s+)?(\d+)\]?\s/.exec(line)?.[1] ?? "";
+    const unfinished = /^(.*?)\s*<unfinished \.\.\.>$/.exec(line);
+    if (unfinished) {
+      pending.set(pid, unfinished[1]!);
+      continue;
+    }
+    const resumed = /<\.\.\. [a-z0-9_]+ resumed>\s?(.*)$/.exec(line);
+    if (resumed && pending.has(pid)) {
+      out.push(`${pending.get(pid)}${resumed[1]}`);
+      pending.delete(pid);
+      continue;
+    }
+    out.push(line);
+  }
+  return [...out, ...pending.values()];
 }
 
 /** Reads the strace output files written for prefix `prefix` (one `prefix.<pid>` per helper run). */
@@ -32,7 +60,7 @@ export function readTraces(prefix: string): TraceSummary {
     .map((name) => join(dir, name))
     .sort();
   const lines: string[] = [];
-  for (const file of files) lines.push(...readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== ""));
+  for (const file of files) lines.push(...joinSplitCalls(readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "")));
   const writes: string[] = [];
   const opened = new Set<string>();
   for (const line of lines) {
@@ -46,5 +74,6 @@ export function readTraces(prefix: string): TraceSummary {
       if (path !== undefined) opened.add(path);
     }
   }
-  return { files, lines, writes, opened: [...opened].sort() };
+  const pids = files.map((file) => Number(/\.(\d+)$/.exec(file)?.[1])).filter((n) => Number.isInteger(n));
+  return { files, lines, writes, opened: [...opened].sort(), pids };
 }

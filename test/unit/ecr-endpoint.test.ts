@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { parseEcrHost } from "../../src/ecr/host.js";
+import { mintEcrCredentials } from "../../src/ecr/mint.js";
+
+// Every other ECR test points the SDK at a loopback fake with an endpoint
+// override, which bypasses the SDK's endpoint rules. Here no override is set:
+// a middleware just in front of the HTTP handler records the URL the SDK
+// resolved and stops the request there, so nothing ever connects.
+const resolved = vi.hoisted(() => [] as string[]);
+const STOP = "stopped before sending";
+
+function capture<T extends { middlewareStack: { add: (...a: never[]) => void } }>(client: T): T {
+  const stop = () => async (args: { request: { protocol?: string; hostname?: string; port?: number; path?: string } }) => {
+    const { protocol, hostname, port, path } = args.request;
+    resolved.push(`${protocol}//${hostname}${port ? `:${port}` : ""}${path}`);
+    throw new Error(STOP);
+  };
+  (client.middlewareStack.add as (m: unknown, o: unknown) => void)(stop, { step: "deserialize", priority: "low", name: "captureEndpoint" });
+  return client;
+}
+
+vi.mock("@aws-sdk/client-ecr", async (original) => {
+  const sdk = await original<typeof import("@aws-sdk/client-ecr")>();
+  class ECRClient extends sdk.ECRClient {
+    constructor(...args: ConstructorParameters<typeof sdk.ECRClient>) {
+      super(...args);
+      capture(this);
+    }
+  }
+  return { ...sdk, ECRClient };
+});
+vi.mock("@aws-sdk/client-ecr-public", async (original) => {
+  const sdk = await original<typeof import("@aws-sdk/client-ecr-public")>();
+  class ECRPUBLICClient extends sdk.ECRPUBLICClient {
+    constructor(...args: ConstructorParameters<typeof sdk.ECRPUBLICClient>) {
+      super(...args);
+      capture(this);
+    }
+  }
+  return { ...sdk, ECRPUBLICClient };
+});
+
+const ENDPOINT_VARIABLES = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT", "AWS_REGION", "AWS_PROFILE"];
+beforeEach(() => {
+  resolved.length = 0;
+  for (const name of ENDPOINT_VARIABLES) vi.stubEnv(name, undefined);
+  vi.stubEnv("AWS_CONFIG_FILE", "/nonexistent/aws-config");
+  vi.stubEnv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials");
+});
+afterEach(() => vi.unstubAllEnvs());
+
+const keys = { accessKeyId: "AKIAFAKEENDPOINT0001", secretAccessKey: "fake-endpoint-secret/EEEEEEEEEEEEEEEEEEEEEEE" };
+
+/** The URL the SDK would have called for `registry`, with no endpoint override in force. */
+async function endpointFor(registry: string, env: Record<string, string> = {}): Promise<string> {
+  const host = parseEcrHost(registry);
+  if (host === undefined) throw new Error(`not ECR: ${registry}`);
+  await expect(mintEcrCredentials({ host, keys, env: { AWS_EC2_METADATA_DISABLED: "true", ...env }, limits: { maxAttempts: 1 } })).rejects.toThrow();
+  expect(resolved).toHaveLength(1);
+  return resolved[0]!;
+}
+
+describe("the SDK's endpoint for each ECR host form (no override)", () => {
+  it.each([
+    ["123456789012.dkr.ecr.us-east-1.amazonaws.com", "https://api.ecr.us-east-1.amazonaws.com/"],
+    ["123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", "https://api.ecr-fips.us-east-1.amazonaws.com/"],
+    ["123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "https://api.ecr-fips.us-gov-west-1.amazonaws.com/"],
+    ["123456789012.dkr-ecr.us-east-1.on.aws", "https://ecr.us-east-1.api.aws/"],
+    ["123456789012.dkr-ecr-fips.us-east-1.on.aws", "https://ecr-fips.us-east-1.api.aws/"],
+    ["123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "https://api.ecr.cn-north-1.amazonaws.com.cn/"],
+    ["public.ecr.aws", "https://api.ecr-public.us-east-1.amazonaws.com/"],
+  ])("%s -> %s", async (registry, url) => {
+    expect(await endpointFor(registry)).toBe(url);
+  });
+});
+
+describe("endpoint overrides, read from the env the helper was given", () => {
+  const PRIV = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+  const A = "http://127.0.0.1:1/";
+  const B = "http://127.0.0.1:2/";
+  it.each([
+    ["AWS_ENDPOINT_URL_ECR wins over AWS_ENDPOINT_URL", PRIV, { AWS_ENDPOINT_URL_ECR: A, AWS_ENDPOINT_URL: B }, A],
+    ["AWS_ENDPOINT_URL alone", PRIV, { AWS_ENDPOINT_URL: B }, B],
+    ["ECR's variable is not ECR Public's", "public.ecr.aws", { AWS_ENDPOINT_URL_ECR: A, AWS_ENDPOINT_URL: B }, B],
+    ["AWS_ENDPOINT_URL_ECR_PUBLIC for ECR Public", "public.ecr.aws", { AWS_ENDPOINT_URL_ECR_PUBLIC: A, AWS_ENDPOINT_URL: B }, A],
+    ["ECR Public's variable is not ECR's", PRIV, { AWS_ENDPOINT_URL_ECR_PUBLIC: A }, "https://api.ecr.us-east-1.amazonaws.com/"],
+    ["an empty specific variable falls through", PRIV, { AWS_ENDPOINT_URL_ECR: "", AWS_ENDPOINT_URL: B }, B],
+    ["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=TRUE ignores them all", PRIV, { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "TRUE", AWS_ENDPOINT_URL_ECR: A, AWS_ENDPOINT_URL: B }, "https://api.ecr.us-east-1.amazonaws.com/"],
+    ["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=false does not", PRIV, { AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "false", AWS_ENDPOINT_URL_ECR: A }, A],
+  ])("%s", async (_, registry, env, url) => {
+    expect(await endpointFor(registry, env)).toBe(url);
+  });
+});
