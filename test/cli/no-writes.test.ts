@@ -189,7 +189,8 @@ describe.skipIf(!tools).each(helperTargets())("no file is written via $name", (t
     expect(fake.requests.at(-1)).toMatchObject({ accessKeyId: ROLE.accessKeyId, region: "ap-south-1" });
     expect(fakePasswordPayload(JSON.parse(result.stdout).Secret).payload).toBe(fakePayloadFor(ROLE.accessKeyId, "ap-south-1", "ecr"));
     expect(JSON.parse(readFileSync(cache, "utf8"))).toMatchObject({ accessToken: "new-access-token", refreshToken: "new-refresh-token" });
-    expect(writes.length).toBeGreaterThan(0);
+    // With io_uring on, strace may miss the cache write (Node 20); fanotify sees it.
+    expect(fsWrites.some((w) => w.endsWith(cache))).toBe(true);
     expect(writes.filter((l) => !l.includes(`"${cache}"`) && !l.includes(`<${cache}>`))).toEqual([]);
     expect(fsWrites.filter((w) => !w.endsWith(cache))).toEqual([]);
     if (process.env["SHOW_WRITES"]) console.log(writes.join("\n"));
@@ -219,7 +220,8 @@ describe.skipIf(!tools).each(helperTargets())("no file is written via $name", (t
     expect(writes.length).toBeGreaterThanOrEqual(2);
     for (const line of writes) expect(line).toMatch(new RegExp(`^(mkdir|bind|unlink)\\w*\\(.*"${sockets}(/agent\\.sock)?"`));
     expect(cold.syscallWrites.some((l) => /bind\(/.test(l))).toBe(true);
-    expect(cold.fsWrites.filter((w) => !w.includes(sockets))).toEqual([]);
+    // fanotify reports a creation on the folder it happens in: the runtime dir for the socket dir.
+    expect(cold.fsWrites.filter((w) => !w.includes(sockets) && !w.endsWith(` ${runtime}`))).toEqual([]);
   });
 
   describe("negative controls on the same runtime: the watchers catch", () => {
