@@ -39,4 +39,12 @@ describe("run", () => {
     expect(r.stderr).toContain("<redacted>");
     expect(r.stdout).toBe("credentials not found in native keychain\n");
   });
+
+  it("redacts a proxy's password from debug output too", async () => {
+    const env = { ...triple("S", "short.test", "u", "pw-of-short"), HTTPS_PROXY: "http://alice:pr0xy@pass@127.0.0.1:1", DOCKER_CREDENTIAL_CODESPACES_DEBUG: "1" };
+    const r = await cli(["get"], env, "https://x.test/pr0xy@pass/pr0xy%40pass");
+    expect(r.stdout).toBe("credentials not found in native keychain\n");
+    expect(r.stderr).toContain("<redacted>");
+    expect(r.stderr).not.toMatch(/pr0xy/);
+  });
 });
