@@ -206,7 +206,9 @@ function parse(path: string, text: string): Node | undefined {
   const root = parseTree(text);
   for (const where of [undefined, "credHelpers", "auths"] as const) {
     const names = (where === undefined ? root : objectAt(root, where))?.children?.map((p) => String(p.children?.[0]?.value));
-    const twice = names?.find((name, i) => names.indexOf(name) !== i);
+    const seen = new Set<string>();
+    // A set, not indexOf: a config with tens of thousands of auths entries must not take minutes.
+    const twice = names?.find((name) => seen.has(name) || !seen.add(name));
     if (twice !== undefined) {
       // Docker keeps the last of two equal keys; an in-place edit would change the first.
       throw new HelperError(
