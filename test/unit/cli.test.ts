@@ -47,4 +47,12 @@ describe("run", () => {
     expect(r.stderr).toContain("<redacted>");
     expect(r.stderr).not.toMatch(/pr0xy/);
   });
+
+  it("answers doctor --help with doctor's help, as configure --help does, and checks nothing", async () => {
+    for (const args of [["--help"], ["--offline", "-h"]]) {
+      const r = await cli(["doctor", ...args], triple("S", "127.0.0.1:1", "u", "pw-of-s"), "");
+      expect(r).toEqual({ code: 0, stdout: expect.stringMatching(/^docker-credential-codespaces doctor \[--offline\] \[--json\]\n/), stderr: "" });
+      expect(r.stdout).not.toContain("127.0.0.1");
+    }
+  });
 });
