@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as z from "zod/mini";
+import { authEntry, helperMap, nullableMap } from "../docker-config-shape.js";
 import type { Env } from "../registries.js";
 
 /**
@@ -11,17 +12,10 @@ import type { Env } from "../registries.js";
  * validated; the rest of each file is ignored.
  */
 
-const authEntry = z.looseObject({
-  auth: z.optional(z.string()),
-  username: z.optional(z.string()),
-  password: z.optional(z.string()),
-  identitytoken: z.optional(z.string()),
-  registrytoken: z.optional(z.string()),
-});
 const clientConfig = z.looseObject({
-  credHelpers: z.optional(z.record(z.string(), z.string())),
-  credsStore: z.optional(z.string()),
-  auths: z.optional(z.record(z.string(), authEntry)),
+  credHelpers: helperMap,
+  credsStore: z.optional(z.nullable(z.string())),
+  auths: nullableMap(authEntry),
 });
 export type ClientConfig = z.infer<typeof clientConfig>;
 

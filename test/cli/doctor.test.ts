@@ -79,6 +79,13 @@ describe.each(helperTargets())("doctor --offline via $name", (target) => {
     expect(lines).toContain(`note: docker runs ${join(bin, "docker-credential-codespaces")}, which reports this program's version\n`);
   });
 
+  it("null maps read as empty, as docker (and configure) read them", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" }, auths: null, credsStore: null });
+    const { report } = await doctor(ghcr);
+    expect(report.problems).toEqual([]);
+    expect(checkOf(report, "GH", "routing")).toEqual({ name: "routing", ok: true, message: `docker asks this helper: credHelpers["ghcr.io"] in ${join(dir, ".docker", "config.json")}` });
+  });
+
   it("a plaintext auths copy that docker uses instead of the helper", async () => {
     writeDocker({ auths: { "https://ghcr.io": { auth: PLAINTEXT } } });
     const { report } = await doctor(ghcr);
