@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +85,16 @@ describe.each(helperTargets())("doctor --offline via $name", (target) => {
     const { report } = await doctor(ghcr);
     expect(report.problems).toEqual([]);
     expect(checkOf(report, "GH", "routing")).toEqual({ name: "routing", ok: true, message: `docker asks this helper: credHelpers["ghcr.io"] in ${join(dir, ".docker", "config.json")}` });
+  });
+
+  it("a FIFO or device at config.json is a problem said at once, never read", async () => {
+    const path = join(dir, ".docker", "config.json");
+    execFileSync("mkfifo", [path]);
+    const fifo = await doctor(ghcr);
+    expect(fifo.report.problems).toContain(`${path} is a FIFO, not a config file`);
+    rmSync(path);
+    symlinkSync("/dev/zero", path);
+    expect((await doctor(ghcr)).report.problems).toContain(`${path} is a device, not a config file`);
   });
 
   it("a plaintext auths copy that docker uses instead of the helper", async () => {
