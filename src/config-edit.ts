@@ -1,6 +1,7 @@
 import { applyEdits, findNodeAtLocation, format, modify, parseTree, type Edit, type FormattingOptions, type Node } from "jsonc-parser";
 import * as z from "zod/mini";
 import type { Credentials } from "./credentials.js";
+import { authEntry, helperMap, nullableMap } from "./docker-config-shape.js";
 import { HelperError } from "./errors.js";
 import { normaliseServer } from "./server-url.js";
 
@@ -36,16 +37,8 @@ export interface EditResult {
 
 // Only the two maps this edit reads are checked; every other key is the file's own business.
 const configShape = z.looseObject({
-  // null reads as empty in docker (Go), so it is not refused here.
-  credHelpers: z.optional(z.nullable(z.record(z.string(), z.string()))),
-  auths: z.optional(z.nullable(z.record(z.string(), z.unknown()))),
-});
-const authEntry = z.looseObject({
-  auth: z.optional(z.string()),
-  username: z.optional(z.string()),
-  password: z.optional(z.string()),
-  identitytoken: z.optional(z.string()),
-  registrytoken: z.optional(z.string()),
+  credHelpers: helperMap,
+  auths: nullableMap(z.unknown()),
 });
 
 // A path docker login itself may store after a registry host (the Hub's "https://index.docker.io/v1/").
@@ -206,7 +199,9 @@ function parse(path: string, text: string): Node | undefined {
   const root = parseTree(text);
   for (const where of [undefined, "credHelpers", "auths"] as const) {
     const names = (where === undefined ? root : objectAt(root, where))?.children?.map((p) => String(p.children?.[0]?.value));
-    const twice = names?.find((name, i) => names.indexOf(name) !== i);
+    const seen = new Set<string>();
+    // A set, not indexOf: a config with tens of thousands of auths entries must not take minutes.
+    const twice = names?.find((name) => seen.has(name) || !seen.add(name));
     if (twice !== undefined) {
       // Docker keeps the last of two equal keys; an in-place edit would change the first.
       throw new HelperError(

@@ -5,6 +5,7 @@ import { chown, lstat, mkdir, open, readlink, realpath, rename, rm, stat } from 
 import { basename, dirname, join, resolve } from "node:path";
 import { editConfigText, type ConfigEdit } from "./config-edit.js";
 import { HelperError } from "./errors.js";
+import { irregularKind } from "./file-kind.js";
 
 export type { ConfigEdit } from "./config-edit.js";
 
@@ -93,16 +94,8 @@ async function readRegularFile(path: string): Promise<{ text: string; stats: Sta
 }
 
 function refuseIrregular(path: string, stats: Stats): void {
-  if (stats.isFile()) return;
-  const kind = stats.isDirectory()
-    ? "a folder"
-    : stats.isFIFO()
-      ? "a FIFO"
-      : stats.isSocket()
-        ? "a socket"
-        : stats.isCharacterDevice() || stats.isBlockDevice()
-          ? "a device"
-          : "not a regular file";
+  const kind = irregularKind(stats);
+  if (kind === undefined) return;
   throw new HelperError(`${path} is ${kind}, not a config file; move it away or point configure elsewhere (nothing was changed)`);
 }
 

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { HelperError } from "./errors.js";
+import { proxyPasswords } from "./net/proxy-value.js";
 import { normaliseServer } from "./server-url.js";
 import { trimAsciiSpace } from "./trim.js";
 
@@ -121,11 +122,12 @@ export function incompleteMessage({ id, key, missing, undecodable }: IncompleteR
   );
 }
 
-/** Every secret value the environment holds, for redaction: triple passwords and session tokens, the AWS secret and session token. */
+/** Every secret value the environment holds, for redaction: triple passwords and session tokens, the AWS secret and session token, proxy passwords. */
 export function environmentSecrets(env: Env): string[] {
   return Object.entries(env)
     .filter(([name]) => /_CONTAINER_REGISTRY_(?:PASSWORD|SESSION_TOKEN)$|^AWS_(?:SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name))
-    .map(([, raw]) => trimAsciiSpace(raw ?? ""));
+    .map(([, raw]) => trimAsciiSpace(raw ?? ""))
+    .concat(proxyPasswords(env));
 }
 
 export type Lookup =

@@ -1,7 +1,10 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as z from "zod/mini";
+import { authEntry, helperMap, nullableMap } from "../docker-config-shape.js";
+import { irregularKind } from "../file-kind.js";
 import type { Env } from "../registries.js";
 
 /**
@@ -11,17 +14,10 @@ import type { Env } from "../registries.js";
  * validated; the rest of each file is ignored.
  */
 
-const authEntry = z.looseObject({
-  auth: z.optional(z.string()),
-  username: z.optional(z.string()),
-  password: z.optional(z.string()),
-  identitytoken: z.optional(z.string()),
-  registrytoken: z.optional(z.string()),
-});
 const clientConfig = z.looseObject({
-  credHelpers: z.optional(z.record(z.string(), z.string())),
-  credsStore: z.optional(z.string()),
-  auths: z.optional(z.record(z.string(), authEntry)),
+  credHelpers: helperMap,
+  credsStore: z.optional(z.nullable(z.string())),
+  auths: nullableMap(authEntry),
 });
 export type ClientConfig = z.infer<typeof clientConfig>;
 
@@ -74,11 +70,18 @@ export async function readClientFiles(env: Env): Promise<ClientFiles> {
 
 async function load<T>(path: string, schema: z.ZodMiniType<T>): Promise<Loaded<T>> {
   let text: string;
+  let handle: FileHandle | undefined;
   try {
-    text = await readFile(path, "utf8");
+    // Non-blocking, and only a regular file is read: a FIFO would hang doctor, /dev/zero would fill memory.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const kind = irregularKind(await handle.stat());
+    if (kind !== undefined) return { state: "invalid", path, reason: `is ${kind}, not a config file` };
+    text = await handle.readFile("utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === "ENOENT" || code === "ENOTDIR" ? { state: "missing", path } : { state: "invalid", path, reason: `cannot be read (${code ?? "error"})` };
+  } finally {
+    await handle?.close();
   }
   return text.trim() === "" ? { state: "missing", path } : parse(path, text, schema);
 }

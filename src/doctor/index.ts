@@ -1,5 +1,6 @@
 import type { Io } from "../cli.js";
 import { HelperError } from "../errors.js";
+import { helpText } from "../help.js";
 import { createAgents, type Agents } from "../net/agents.js";
 import { HELPER_NAME } from "../protocol.js";
 import type { RegistryTable } from "../registries.js";
@@ -30,6 +31,11 @@ interface Options {
  * Read-only; never prints a secret. Returns the exit code: 0 when all is fine.
  */
 export async function doctor(io: Io, table: RegistryTable, versionLine: string): Promise<number> {
+  if (io.argv.some((arg) => arg === "--help" || arg === "-h")) {
+    // As configure --help: a careless user asks the verb itself.
+    io.stdout(`${helpText("doctor")}\n`);
+    return 0;
+  }
   const options = parseOptions(io.argv);
   const files = await readClientFiles(io.env);
   const subjects = subjectsOf(table, files);

@@ -39,7 +39,7 @@ export function dockerRouting(key: string, files: ClientFiles): Check {
   if (store === HELPER_SUFFIX) {
     return pass("routing", `docker asks this helper through credsStore in ${file.path} (credHelpers is better: with credsStore, docker login to other registries fails)${warning}`);
   }
-  if (store !== undefined && store !== "") {
+  if (store) {
     const vscode = store.startsWith("dev-containers-") ? " (VS Code's forwarder to the credentials of your local machine)" : "";
     return fail("routing", `docker asks credsStore "${store}"${vscode} for ${name}, not this helper${nearNote}; ${CONFIGURE}`);
   }

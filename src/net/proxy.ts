@@ -3,7 +3,11 @@
  * option, and the facts about them that messages need. Never a password.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { HelperError } from "../errors.js";
 import type { Env } from "../registries.js";
+import { proxyValue } from "./proxy-value.js";
+
+export { proxyPasswords } from "./proxy-value.js";
 
 type ProxyEnv = Record<"HTTP_PROXY" | "HTTPS_PROXY" | "NO_PROXY", string | undefined>;
 
@@ -19,18 +23,24 @@ export function proxyEnvSupported(version = process.versions.node): boolean {
  * Undefined when no proxy is configured.
  */
 export function proxyEnv(env: Env): ProxyEnv | undefined {
-  const http = proxyValue(env, "http_proxy") ?? proxyValue(env, "HTTP_PROXY");
-  const https = proxyValue(env, "https_proxy") ?? proxyValue(env, "HTTPS_PROXY");
+  const http = usableProxy(env, "http_proxy") ?? usableProxy(env, "HTTP_PROXY");
+  const https = usableProxy(env, "https_proxy") ?? usableProxy(env, "HTTPS_PROXY");
   if (!http && !https) return undefined;
   const noProxy = env["no_proxy"] || env["NO_PROXY"];
   return { HTTP_PROXY: http, HTTPS_PROXY: https, NO_PROXY: noProxy ? normaliseNoProxy(noProxy) : undefined };
 }
 
-/** A proxy variable's value; "host:port" without a scheme means http://, as curl and Go read it. */
-function proxyValue(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  if (!value) return undefined;
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+/**
+ * A proxy variable's value that Node can use. Node's agent would throw its
+ * own error quoting the whole URL, password and all: say which variable
+ * instead, never its value.
+ */
+function usableProxy(env: Env, name: string): string | undefined {
+  const value = proxyValue(env, name);
+  if (value !== undefined && !URL.canParse(value)) {
+    throw new HelperError(`${name} is not a usable proxy URL; fix it (http://[user:password@]host:port, special characters percent-encoded) or unset it`);
+  }
+  return value;
 }
 
 /**
@@ -87,22 +97,6 @@ export function proxySetting(env: Env, protocol: "https:" | "http:"): ProxySetti
   } catch {
     return { variable, url: `the URL in ${variable}`, hostname: "", port: 0 };
   }
-}
-
-/** Passwords inside the proxy variables (as written and decoded), to blank out of any text. */
-export function proxyPasswords(env: Env): string[] {
-  const out: string[] = [];
-  for (const name of ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"]) {
-    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*?:([^/@\s]+)@/i.exec(proxyValue(env, name) ?? "");
-    if (!m?.[1]) continue;
-    out.push(m[1]);
-    try {
-      out.push(decodeURIComponent(m[1]));
-    } catch {
-      // Not percent-encoded validly: the raw form is all there is.
-    }
-  }
-  return [...new Set(out)].filter((s) => s.length > 0);
 }
 
 /** Strips user:password@ from every URL in `text`. */

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,6 +78,23 @@ describe.each(helperTargets())("doctor --offline via $name", (target) => {
     });
     expect(lines).toContain("ghcr.io (GH_CONTAINER_REGISTRY_*): ok\n");
     expect(lines).toContain(`note: docker runs ${join(bin, "docker-credential-codespaces")}, which reports this program's version\n`);
+  });
+
+  it("null maps read as empty, as docker (and configure) read them", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" }, auths: null, credsStore: null });
+    const { report } = await doctor(ghcr);
+    expect(report.problems).toEqual([]);
+    expect(checkOf(report, "GH", "routing")).toEqual({ name: "routing", ok: true, message: `docker asks this helper: credHelpers["ghcr.io"] in ${join(dir, ".docker", "config.json")}` });
+  });
+
+  it("a FIFO or device at config.json is a problem said at once, never read", async () => {
+    const path = join(dir, ".docker", "config.json");
+    execFileSync("mkfifo", [path]);
+    const fifo = await doctor(ghcr);
+    expect(fifo.report.problems).toContain(`${path} is a FIFO, not a config file`);
+    rmSync(path);
+    symlinkSync("/dev/zero", path);
+    expect((await doctor(ghcr)).report.problems).toContain(`${path} is a device, not a config file`);
   });
 
   it("a plaintext auths copy that docker uses instead of the helper", async () => {

@@ -39,4 +39,20 @@ describe("run", () => {
     expect(r.stderr).toContain("<redacted>");
     expect(r.stdout).toBe("credentials not found in native keychain\n");
   });
+
+  it("redacts a proxy's password from debug output too", async () => {
+    const env = { ...triple("S", "short.test", "u", "pw-of-short"), HTTPS_PROXY: "http://alice:pr0xy@pass@127.0.0.1:1", DOCKER_CREDENTIAL_CODESPACES_DEBUG: "1" };
+    const r = await cli(["get"], env, "https://x.test/pr0xy@pass/pr0xy%40pass");
+    expect(r.stdout).toBe("credentials not found in native keychain\n");
+    expect(r.stderr).toContain("<redacted>");
+    expect(r.stderr).not.toMatch(/pr0xy/);
+  });
+
+  it("answers doctor --help with doctor's help, as configure --help does, and checks nothing", async () => {
+    for (const args of [["--help"], ["--offline", "-h"]]) {
+      const r = await cli(["doctor", ...args], triple("S", "127.0.0.1:1", "u", "pw-of-s"), "");
+      expect(r).toEqual({ code: 0, stdout: expect.stringMatching(/^docker-credential-codespaces doctor \[--offline\] \[--json\]\n/), stderr: "" });
+      expect(r.stdout).not.toContain("127.0.0.1");
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { HelperError } from "../../src/errors.js";
 import { describeProxyError, describeTlsError, proxyHint } from "../../src/net/problems.js";
 import { normaliseNoProxy, proxyEnv, proxyEnvSupported, proxyPasswords, proxySetting, withoutUrlCredentials } from "../../src/net/proxy.js";
 
@@ -56,6 +57,17 @@ describe("proxy settings from the environment", () => {
   it("finds proxy passwords as written and decoded, and strips credentials from URLs in text", () => {
     expect(proxyPasswords({ https_proxy: "http://alice:pa%40ss@proxy:3128", HTTP_PROXY: "http://nopass@proxy" })).toEqual(["pa%40ss", "pa@ss"]);
     expect(withoutUrlCredentials("via http://alice:pa%40ss@proxy:3128/ and https://bob@x/")).toBe("via http://proxy:3128/ and https://x/");
+  });
+  it("finds the whole password when it holds an unescaped @ or /", () => {
+    expect(proxyPasswords({ HTTPS_PROXY: "http://user:p@ss@127.0.0.1:1" })).toContain("p@ss");
+    expect(proxyPasswords({ HTTPS_PROXY: "http://us:sekritpass/x@127.0.0.1:1" })).toContain("sekritpass/x");
+  });
+  it("refuses a proxy URL Node cannot use with one line naming the variable, never the password", () => {
+    for (const value of ["http://us:sekritpass/x@127.0.0.1:1", "http://user:sekritpass@[::1", "http://user:sekritpass@127.0.0.1:99999"]) {
+      expect(() => proxyEnv({ https_proxy: value })).toThrow(HelperError);
+      expect(() => proxyEnv({ https_proxy: value })).toThrow(/^https_proxy is not a usable proxy URL/);
+      expect(() => proxyEnv({ https_proxy: value })).not.toThrow(/sekritpass/);
+    }
   });
   it("knows which Node lines take proxyEnv", () => {
     expect(["20.19.0", "22.20.0", "23.11.0", "24.4.1"].map((v) => proxyEnvSupported(v))).toEqual([false, false, false, false]);
