@@ -43,7 +43,7 @@ const verbs: Record<string, (ctx: Context) => Promise<number | void>> = {
     const managed = managedBy(table, key);
     if (managed === undefined) {
       throw new HelperError(
-        `${HELPER_NAME} stores nothing and ${key} is not configured by a <ID>_CONTAINER_REGISTRY_* triple; ` +
+        `nothing stored: this helper stores nothing and ${key} is not configured by a <ID>_CONTAINER_REGISTRY_* triple; ` +
           `route it to another store with a "credHelpers" entry for it in ~/.docker/config.json`,
       );
     }

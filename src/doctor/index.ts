@@ -3,7 +3,7 @@ import { HelperError } from "../errors.js";
 import { helpText } from "../help.js";
 import { createAgents, type Agents } from "../net/agents.js";
 import { HELPER_NAME } from "../protocol.js";
-import type { RegistryTable } from "../registries.js";
+import { environmentSecrets, type RegistryTable } from "../registries.js";
 import { DOCKER_HUB_KEY } from "../server-url.js";
 import { credentialsFor } from "./credentials.js";
 import { readClientFiles, type ClientFiles } from "./files.js";
@@ -39,7 +39,7 @@ export async function doctor(io: Io, table: RegistryTable, versionLine: string):
   const options = parseOptions(io.argv);
   const files = await readClientFiles(io.env);
   const subjects = subjectsOf(table, files);
-  const secrets = knownSecrets(io, table, files);
+  const secrets = knownSecrets(io, files);
   const agents = options.offline ? undefined : createAgents(io.env);
   const [program, registries] = await Promise.all([
     checkProgramOnPath(io.env, versionLine),
@@ -82,6 +82,7 @@ async function examine(subject: Subject, { table, files, io, agents, secrets }: 
       host,
       credentials: step.credentials,
       agents,
+      env: io.env,
       insecure: await dockerTreatsAsInsecure(key, host, files.insecureRegistries, LOOKUP_MS),
       timeoutMs: REGISTRY_MS,
       clientId: HELPER_NAME,
@@ -103,14 +104,9 @@ function parseOptions(argv: readonly string[]): Options {
 }
 
 /** Everything secret this run could come across, for the report's last-guard scrub. */
-function knownSecrets(io: Io, table: RegistryTable, files: ClientFiles): string[] {
+function knownSecrets(io: Io, files: ClientFiles): string[] {
   const fromFiles = [files.docker, files.dockerAuthConfig, ...files.containers].flatMap((f) =>
     f?.state === "ok" ? Object.values(f.config.auths ?? {}).flatMap((a) => [a.auth, a.password, a.identitytoken, a.registrytoken]) : [],
   );
-  return [
-    ...table.complete.flatMap((r) => [r.password, r.sessionToken]),
-    io.env["AWS_SECRET_ACCESS_KEY"],
-    io.env["AWS_SESSION_TOKEN"],
-    ...fromFiles,
-  ].filter((s): s is string => s !== undefined && s !== "");
+  return [...environmentSecrets(io.env), ...fromFiles].filter((s): s is string => s !== undefined && s !== "");
 }

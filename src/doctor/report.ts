@@ -4,6 +4,7 @@
  * one JSON object scripts read. Every secret the run knows is blanked out
  * of the text as a last guard, though no check is meant to carry one.
  */
+import { createRedactor } from "../redact.js";
 
 export interface Check {
   readonly name: string;
@@ -66,11 +67,6 @@ export function renderLines(report: Report, secrets: readonly string[]): string 
 
 /** Every known secret (4+ characters) replaced, also in its JSON-escaped form. */
 function scrub(text: string, secrets: readonly string[], json: boolean): string {
-  const hidden = [...new Set(secrets.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const secret of hidden) {
-    out = out.split(secret).join("***");
-    if (json) out = out.split(JSON.stringify(secret).slice(1, -1)).join("***");
-  }
-  return out;
+  // In JSON a secret holding a quote or backslash appears escaped: blank that spelling too.
+  return createRedactor(json ? secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]) : secrets)(text);
 }

@@ -137,7 +137,7 @@ describe.each(helperTargets())("protocol via $name", (target) => {
     it("refuses a registry it does not manage, explaining how to route it elsewhere", async () => {
       const r = await store({ ServerURL: "ghcr.io", Username: "me", Secret: "typed-password" });
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/^docker-credential-codespaces stores nothing and ghcr\.io is not configured .*credHelpers.*\n$/);
+      expect(r.stdout).toMatch(/^nothing stored: this helper stores nothing and ghcr\.io is not configured .*credHelpers.*\n$/);
       expect(r.stdout + r.stderr).not.toContain("typed-password");
     });
 

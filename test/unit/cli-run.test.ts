@@ -112,7 +112,7 @@ describe("store and erase", () => {
   it.each(["evil.ghcr.io", "ghcr.io.evil", "xghcr.io", "ghcr.io:5000"])("store: %j is refused, not managed", async (server) => {
     expect(await store({ ServerURL: server, Username: "u", Secret: "typed" })).toEqual(
       failure(
-        `docker-credential-codespaces stores nothing and ${server} is not configured by a <ID>_CONTAINER_REGISTRY_* triple; ` +
+        `nothing stored: this helper stores nothing and ${server} is not configured by a <ID>_CONTAINER_REGISTRY_* triple; ` +
           'route it to another store with a "credHelpers" entry for it in ~/.docker/config.json\n',
       ),
     );

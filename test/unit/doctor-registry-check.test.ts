@@ -31,7 +31,7 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse, origin
 
 /** Runs the check; whatever the verdict, it never carries the secret or the Basic header made of it. */
 const check = async (host: string, extra: Partial<RegistryCheck> = {}) => {
-  const verdict = await checkRegistry({ host, credentials: { username: "me", secret: SECRET }, agents: createAgents({}), insecure: true, timeoutMs: 5_000, clientId: "test", ...extra });
+  const verdict = await checkRegistry({ host, credentials: { username: "me", secret: SECRET }, agents: createAgents({}), env: {}, insecure: true, timeoutMs: 5_000, clientId: "test", ...extra });
   expect(verdict.message).not.toContain(SECRET);
   expect(verdict.message).not.toContain(Buffer.from(`me:${SECRET}`).toString("base64"));
   return verdict;

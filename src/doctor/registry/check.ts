@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import type { Credentials } from "../../credentials.js";
 import type { Agents } from "../../net/agents.js";
+import type { Env } from "../../registries.js";
 import { parseChallenges, type Challenge } from "./challenge.js";
 import { get, Unreachable, type Answer } from "./http.js";
 import { realmPolicy } from "./realm.js";
@@ -25,6 +26,8 @@ export interface RegistryCheck {
   readonly host: string;
   readonly credentials: Credentials;
   readonly agents: Agents;
+  /** For naming a proxy in the way when a request fails. */
+  readonly env: Env;
   /** Docker would fall back to plain HTTP (loopback or an insecure registry): try HTTPS unverified, then HTTP. */
   readonly insecure: boolean;
   readonly timeoutMs: number;
@@ -53,7 +56,7 @@ export async function checkRegistry(check: RegistryCheck): Promise<Verdict> {
 async function verify(check: RegistryCheck, signal: AbortSignal): Promise<Verdict> {
   const { base, first } = await ping(check, signal);
   const v2 = new URL("/v2/", base);
-  const opts = { agents: check.agents, signal, skipVerify: check.insecure };
+  const opts = { agents: check.agents, env: check.env, signal, skipVerify: check.insecure };
   const via = base.protocol === "http:" ? " over plain HTTP, as docker does for an insecure registry" : "";
 
   if (first.status === 200) {
@@ -79,13 +82,13 @@ async function verify(check: RegistryCheck, signal: AbortSignal): Promise<Verdic
 async function ping(check: RegistryCheck, signal: AbortSignal): Promise<{ base: URL; first: Answer }> {
   const https = new URL(`https://${check.host}/`);
   try {
-    return { base: https, first: await get(new URL("/v2/", https), { agents: check.agents, signal, skipVerify: check.insecure }) };
+    return { base: https, first: await get(new URL("/v2/", https), { agents: check.agents, env: check.env, signal, skipVerify: check.insecure }) };
   } catch (error) {
     if (!check.insecure || !(error instanceof Unreachable) || signal.aborted) throw error;
   }
   const http = new URL(`http://${check.host}/`);
   try {
-    return { base: http, first: await get(new URL("/v2/", http), { agents: check.agents, signal }) };
+    return { base: http, first: await get(new URL("/v2/", http), { agents: check.agents, env: check.env, signal }) };
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error;
     throw new Unreachable(`${error.message} (tried HTTPS first, then plain HTTP as docker does for an insecure registry)`);
@@ -96,7 +99,7 @@ async function viaToken(
   check: RegistryCheck,
   v2: URL,
   bearer: Challenge,
-  opts: { agents: Agents; signal: AbortSignal; skipVerify: boolean },
+  opts: { agents: Agents; env: Env; signal: AbortSignal; skipVerify: boolean },
   via: string,
 ): Promise<Verdict> {
   const realmText = bearer.params["realm"];
@@ -119,7 +122,7 @@ async function viaToken(
   const where = `the token service ${realm.origin}${realm.pathname}`;
   let answer: Answer;
   try {
-    answer = await get(tokenUrl, { agents: opts.agents, signal: opts.signal, authorization: basicAuth(check.credentials) });
+    answer = await get(tokenUrl, { agents: opts.agents, env: opts.env, signal: opts.signal, authorization: basicAuth(check.credentials) });
   } catch (error) {
     if (error instanceof Unreachable) return { kind: "unreachable", message: `${where} is unreachable: ${error.message}` };
     throw error;

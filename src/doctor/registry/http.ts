@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from "node:http";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Agents } from "../../net/agents.js";
-import { describeTlsError } from "../../net/problems.js";
+import { describeProxyError, describeTlsError } from "../../net/problems.js";
+import type { Env } from "../../registries.js";
 
 /** What came back: status, headers and at most {@link MAX_BODY} bytes of body. */
 export interface Answer {
@@ -13,6 +14,7 @@ export interface Answer {
 
 export interface GetOptions {
   readonly agents: Agents;
+  readonly env: Env;
   readonly signal: AbortSignal;
   readonly authorization?: string;
   /** Accept any certificate (what docker does over HTTPS for an insecure registry). */
@@ -55,10 +57,10 @@ export function get(url: URL, options: GetOptions): Promise<Answer> {
           }
         });
         res.on("end", done);
-        res.on("error", (error) => reject(new Unreachable(describe(error, url, options.signal))));
+        res.on("error", (error) => reject(new Unreachable(describe(error, url, options))));
       },
     );
-    req.on("error", (error) => reject(new Unreachable(describe(error, url, options.signal))));
+    req.on("error", (error) => reject(new Unreachable(describe(error, url, options))));
     req.end();
   });
 }
@@ -75,13 +77,13 @@ const NETWORK: Record<string, string> = {
   ERR_SSL_WRONG_VERSION_NUMBER: "TLS handshake failed: the server does not speak TLS (is it plain HTTP?)",
 };
 
-function describe(error: unknown, url: URL, signal: AbortSignal): string {
+function describe(error: unknown, url: URL, { signal, env }: GetOptions): string {
   const e = error as NodeJS.ErrnoException & { reason?: unknown };
   const code = e.code ?? "";
   const where = url.origin;
   if (signal.aborted) return `${where}: no answer in time`;
-  const certificate = describeTlsError(e, url.host);
-  if (certificate !== undefined) return certificate;
+  const named = describeProxyError(e, env, url.protocol === "http:" ? "http:" : "https:") ?? describeTlsError(e, url.host);
+  if (named !== undefined) return named;
   const network = NETWORK[code] ?? (/wrong version number/i.test(e.message ?? "") ? NETWORK["ERR_SSL_WRONG_VERSION_NUMBER"] : undefined);
   return `${where}: ${network ?? "request failed"}${code ? ` (${code})` : ""}`;
 }
