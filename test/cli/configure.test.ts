@@ -16,7 +16,7 @@ import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { readTraces } from "../support/e2e/trace.js";
+import { hasStrace, readTraces } from "../support/e2e/trace.js";
 import { helperTargets, runHelper, type HelperTarget } from "../support/helper-process.js";
 import { triple } from "../support/triple.js";
 
@@ -58,14 +58,6 @@ const snapshot = (root: string): string[] =>
     return `${path} ${s.mode} ${s.ino} ${s.mtimeMs} ${s.isFile() ? readFileSync(path, "base64") : ""}`;
   });
 
-const hasStrace = (() => {
-  try {
-    execFileSync("strace", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 if (!hasStrace && process.env["CI"]) throw new Error("strace is missing: the test command installs it (test/setup/install-deps.sh)");
 // libuv may submit file operations through io_uring, which strace cannot see: off for the traced runs.
 const traced = (prefix: string, inner: HelperTarget = target!): HelperTarget => ({

@@ -1,10 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readTraces } from "../support/e2e/trace.js";
+import { hasStrace, readTraces } from "../support/e2e/trace.js";
 import { hasFatrace, isWrite, watchFileSystem } from "../support/fanotify.js";
 import { fakePasswordPayload, fakePayloadFor, startFakeEcr, type FakeEcr } from "../support/fake-ecr.js";
 import { startFakeSso, type FakeSso } from "../support/fake-sso.js";
@@ -20,14 +19,6 @@ import { triple } from "../support/triple.js";
 //   UV_USE_IO_URING=1, the setting under which strace alone misses them.
 // The negative controls below write the way the helper would (async, same
 // runtime, io_uring on) and must be caught.
-const hasStrace = (() => {
-  try {
-    execFileSync("strace", ["-V"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 const tools = hasStrace && hasFatrace();
 if (!tools && process.env["CI"]) throw new Error("strace or fatrace is missing: the test command installs them (test/setup/install-deps.sh)");
 

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback.js";
 
 export interface FakeEcrKey {
   accessKeyId: string;
@@ -283,16 +284,6 @@ export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
 }
 
 /** A loopback port that accepts connections and never answers (an unresponsive IMDS or API). */
-export async function startBlackhole(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(() => {});
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+export function startBlackhole(): Promise<{ url: string; close(): Promise<void> }> {
+  return listenOnLoopback(createServer(() => {}));
 }

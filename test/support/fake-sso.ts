@@ -4,7 +4,7 @@
  * cached access token) and SSO GetRoleCredentials (trading it for role keys).
  */
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback.js";
 
 export interface FakeSsoOptions {
   /** The refresh token CreateToken accepts, and the access token and refresh token it returns. */
@@ -51,15 +51,5 @@ export async function startFakeSso(opts: FakeSsoOptions): Promise<FakeSso> {
       answer(404, { message: "not found" });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), calls };
 }

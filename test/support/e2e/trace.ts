@@ -1,5 +1,16 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+
+/** strace is installed by the test command; only a developer's bare machine may lack it. */
+export const hasStrace = (() => {
+  try {
+    execFileSync("strace", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 /** Syscalls that change the file system whatever their arguments (bind: a unix socket is a file). */
 const MUTATING = new Set([
