@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { lookupKey, request } from "../../src/agent/client.js";
 import { encode, type Reply } from "../../src/agent/message.js";
 import { socketPath } from "../../src/agent/place.js";
-import { serve } from "../../src/agent/server.js";
+import { IDLE_VARIABLE, idleMs, serve } from "../../src/agent/server.js";
+import { runInProcess } from "../support/fake-io.js";
 
 // The agent's protocol in-process: each test serves its own private runtime directory and stops the agent.
 let env: Record<string, string>;
@@ -63,4 +64,50 @@ describe("agent server", () => {
     expect((await get(1000)).reply).toEqual({ t: "lease" });
     expect((await get(2000)).reply).toMatchObject({ t: "hit", secret: "s1000" });
   }, 60_000);
+});
+
+describe("agent status and stop, through run(io)", () => {
+  it("status names the running agent; stop stops it; then there is none", async () => {
+    const status = await runInProcess(["agent", "status"], { env });
+    expect(status).toEqual({
+      code: 0,
+      stdout: `agent running: pid ${process.pid}, 0 token(s) in memory, 0 mint(s) under way, exits after ${Math.ceil(idleMs(env) / 60_000)} min idle\n`,
+      stderr: "",
+    });
+    expect(await runInProcess(["agent", "stop"], { env })).toEqual({ code: 0, stdout: "agent stopped\n", stderr: "" });
+    await served;
+    expect(await runInProcess(["agent", "status"], { env })).toEqual({ code: 0, stdout: "no agent running\n", stderr: "" });
+    expect(await runInProcess(["agent", "stop"], { env })).toEqual({ code: 0, stdout: "no agent running\n", stderr: "" });
+  });
+
+  it("counts tokens and mints under way, and rounds the idle time up to minutes", async () => {
+    await runInProcess(["agent", "stop"], { env });
+    await served;
+    served = serve({ ...env, [IDLE_VARIABLE]: "61" });
+    for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+    const holder = await get(1);
+    holder.send(encode({ op: "put", secret: "s1", expiresAt: later() }));
+    await holder.next();
+    await get(2);
+    const status = await runInProcess(["agent", "status"], { env });
+    expect(status.stdout).toBe(`agent running: pid ${process.pid}, 1 token(s) in memory, 1 mint(s) under way, exits after 2 min idle\n`);
+  });
+
+  it.each([[["agent"]], [["agent", "serve", "x"]], [["agent", "status", "x"]], [["agent", "start"]]])("%j is the usage line", async (argv) => {
+    const r = await runInProcess(argv, { env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("usage: agent <status|stop>\n");
+  });
+
+  it("refuses a socket folder that is not private", async () => {
+    const dir = join(env["XDG_RUNTIME_DIR"] ?? "", "docker-credential-codespaces");
+    chmodSync(dir, 0o755);
+    try {
+      const r = await runInProcess(["agent", "status"], { env });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`${dir} is not a private directory of this user (mode 0700), so no agent runs; remove it or fix its owner and mode\n`);
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+  });
 });
