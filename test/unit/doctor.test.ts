@@ -185,3 +185,162 @@ describe("doctor --offline in-process", () => {
     expect(r.stdout).toBe('doctor: unknown option "--verbose"; use --offline and/or --json\n');
   });
 });
+
+describe("doctor's verdicts, branch by branch", () => {
+  const base = () => ({ HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config") });
+  const ghcr = triple("GH", "ghcr.io", "me", PASSWORD);
+  const report = async (env: Record<string, string>) => {
+    const r = await runInProcess(["doctor", "--offline", "--json"], { env: { ...base(), ...env } });
+    return JSON.parse(r.stdout) as JsonReport;
+  };
+  const routing = async (env: Record<string, string> = ghcr, name = "routing") =>
+    (await report(env)).registries.find((r) => r.id === "GH")?.checks.find((c) => c.name === name);
+
+  it("docker's routing: no config.json, another helper, credsStore this helper or another, nothing at all", async () => {
+    const path = join(dir, ".docker", "config.json");
+    expect(await routing()).toEqual({
+      name: "routing",
+      ok: false,
+      message: `${path} does not exist, so docker never asks this helper for ghcr.io; run \`docker-credential-codespaces configure\``,
+    });
+    writeDocker({ credHelpers: { "ghcr.io": "gcloud" } });
+    expect((await routing())?.message).toBe(
+      `docker asks docker-credential-gcloud for ghcr.io (credHelpers["ghcr.io"] in ${path}), not this helper; run \`docker-credential-codespaces configure\``,
+    );
+    writeDocker({ credsStore: "codespaces" });
+    expect(await routing()).toEqual({
+      name: "routing",
+      ok: true,
+      message: `docker asks this helper through credsStore in ${path} (credHelpers is better: with credsStore, docker login to other registries fails)`,
+    });
+    writeDocker({ credsStore: "desktop" });
+    expect((await routing())?.message).toBe(`docker asks credsStore "desktop" for ghcr.io, not this helper; run \`docker-credential-codespaces configure\``);
+    writeDocker({ credsStore: "", auths: { "ghcr.io": { auth: "" }, "other.test": { auth: PLAINTEXT } } });
+    expect((await routing())?.message).toBe(`nothing in ${path} routes ghcr.io to this helper, so docker pulls anonymously; run \`docker-credential-codespaces configure\``);
+    for (const field of ["password", "identitytoken", "registrytoken"]) {
+      writeDocker({ auths: { "ghcr.io": { [field]: "x" } } });
+      expect((await routing())?.message).toMatch(/^docker uses the plaintext copy in auths\["ghcr\.io"\]/);
+    }
+    writeDocker({ auths: { "bad url ::": { auth: PLAINTEXT } } });
+    expect((await routing())?.message).toMatch(/^nothing in /);
+  });
+
+  it("containers routing: an unreadable file, another helper, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR first", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const runtime = join(dir, "run");
+    mkdirSync(join(runtime, "containers"), { recursive: true });
+    const first = join(runtime, "containers", "auth.json");
+    const second = join(dir, ".config", "containers", "auth.json");
+    mkdirSync(join(dir, ".config", "containers"), { recursive: true });
+    writeFileSync(first, "[1]");
+    writeFileSync(second, JSON.stringify({ credHelpers: { "ghcr.io": "codespaces" } }));
+    expect(await routing({ ...ghcr, XDG_RUNTIME_DIR: runtime }, "containers routing")).toEqual({
+      name: "containers routing",
+      ok: false,
+      message: `${first} is not a configuration docker understands (credHelpers, credsStore or auths has the wrong type); podman and skopeo cannot read it`,
+    });
+    writeFileSync(first, JSON.stringify({ credHelpers: { "ghcr.io": "pass" } }));
+    expect((await routing({ ...ghcr, XDG_RUNTIME_DIR: runtime }, "containers routing"))?.message).toBe(
+      `podman and skopeo ask docker-credential-pass for ghcr.io (credHelpers in ${first}), not this helper; run \`docker-credential-codespaces configure\` --containers-auth`,
+    );
+    writeFileSync(first, "  \n");
+    expect((await routing({ ...ghcr, XDG_RUNTIME_DIR: runtime }, "containers routing"))?.message).toBe(
+      `podman and skopeo ask this helper: credHelpers["ghcr.io"] in ${second}`,
+    );
+    const explicit = join(dir, "explicit.json");
+    writeFileSync(explicit, "{}");
+    expect(await routing({ ...ghcr, REGISTRY_AUTH_FILE: explicit }, "containers routing")).toEqual({
+      name: "containers routing",
+      ok: false,
+      message: `nothing in ${explicit} ($REGISTRY_AUTH_FILE) routes ghcr.io to this helper for podman and skopeo; run \`docker-credential-codespaces configure\` --containers-auth`,
+    });
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" }, auths: { "ghcr.io": { auth: "" } } });
+    writeFileSync(second, "{}");
+    expect((await routing(ghcr, "containers routing"))?.ok).toBe(true);
+  });
+
+  it("a config.json of the wrong shape is a problem, and DOCKER_AUTH_CONFIG without the registry changes nothing", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": 1 } });
+    const r = await report(ghcr);
+    const path = join(dir, ".docker", "config.json");
+    expect(r.problems).toEqual([`${path} is not a configuration docker understands (credHelpers, credsStore or auths has the wrong type)`]);
+    expect(r.registries[0]?.checks[1]?.message).toBe(
+      `${path} is not a configuration docker understands (credHelpers, credsStore or auths has the wrong type); docker cannot route ghcr.io to this helper`,
+    );
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const other = await report({ ...ghcr, DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "quay.io": { auth: PLAINTEXT } } }) });
+    expect(other.ok).toBe(true);
+    writeDocker("  ");
+    expect((await routing())?.message).toMatch(/does not exist, so docker never asks/);
+  });
+
+  it("the line format: a padded check per line, verdicts, counts and problems; secrets blanked in both formats", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces", "quay.io": "codespaces" } });
+    const env = { ...base(), ...ghcr, ...triple("Q", "quay.io", "me", "quay-Secret-Value-2"), ...triple("E", "e.test", "me", 'with"quote-Secret') };
+    const { stdout, code } = await runInProcess(["doctor", "--offline"], { env });
+    const path = join(dir, ".docker", "config.json");
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      [
+        "e.test (E_CONTAINER_REGISTRY_*): NOT OK",
+        "  ok    configuration  E_CONTAINER_REGISTRY_* is complete; SERVER is registry e.test",
+        `  FAIL  routing        nothing in ${path} routes e.test to this helper, so docker pulls anonymously; run \`docker-credential-codespaces configure\``,
+        "ghcr.io (GH_CONTAINER_REGISTRY_*): ok",
+        "  ok    configuration  GH_CONTAINER_REGISTRY_* is complete; SERVER is registry ghcr.io",
+        `  ok    routing        docker asks this helper: credHelpers["ghcr.io"] in ${path}`,
+        "quay.io (Q_CONTAINER_REGISTRY_*): ok",
+        "  ok    configuration  Q_CONTAINER_REGISTRY_* is complete; SERVER is registry quay.io",
+        `  ok    routing        docker asks this helper: credHelpers["quay.io"] in ${path}`,
+        `note: docker runs this program (${join(bin, "docker-credential-codespaces")})`,
+        "note: --offline: no token minted, no registry contacted",
+        "doctor: 3 registries, 1 not fine",
+        "",
+      ].join("\n"),
+    );
+    rmSync(join(bin, "docker-credential-codespaces"));
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const one = await runInProcess(["doctor", "--offline"], { env: { ...base(), ...ghcr } });
+    expect(one.stdout).toMatch(/\nproblem: docker-credential-codespaces is not on PATH.*\ndoctor: 1 registry, all fine, 1 other problem\(s\)\n$/);
+    const orphan = await runInProcess(["doctor", "--offline"], { env: { ...base(), X_CONTAINER_REGISTRY_SERVER: "user@x.test" } });
+    expect(orphan.stdout).toMatch(/^\(no usable server\) \(X_CONTAINER_REGISTRY_\*\): NOT OK\n {2}FAIL {2}configuration {2}X_CONTAINER_REGISTRY_\* is ignored/);
+    writeDocker({ credHelpers: { "quay.io": "codespaces" } });
+    const entry = await runInProcess(["doctor", "--offline"], { env: base() });
+    expect(entry.stdout).toMatch(/^quay\.io \(credHelpers entry, no triple\): NOT OK\n/);
+  });
+
+  it("scrubs a secret from the JSON also in its escaped form", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const secret = 'a"quoted\\Secret';
+    const { renderJson, makeReport, registryReport, fail } = await import("../../src/doctor/report.js");
+    const rep = makeReport([registryReport("ghcr.io", "GH", [fail("x", `leaked ${secret} abcd abc`)])], [], []);
+    // Four characters and more are blanked; shorter ones would blank ordinary words.
+    expect(renderJson(rep, ["abc", secret, "abcd"])).toBe('{"ok":false,"registries":[{"server":"ghcr.io","id":"GH","ok":false,"checks":[{"name":"x","ok":false,"message":"leaked *** *** abc"}]}],"problems":[]}\n');
+  });
+});
+
+describe("doctor's ECR token check, offline", () => {
+  const token = (expiration: number) => Buffer.from(JSON.stringify({ payload: "p", expiration })).toString("base64");
+  const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+  const check = async (env: Record<string, string>) => {
+    const r = await runInProcess(["doctor", "--offline", "--json"], { env: { HOME: dir, PATH: bin, ...env } });
+    return (JSON.parse(r.stdout) as JsonReport).registries[0]?.checks.find((c) => c.name === "ecr token");
+  };
+
+  it("a registry token in the PASSWORD is passed through, with how long it stays valid", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2 * 3600 + 30 * 60 + 30;
+    const c = await check(triple("E", ECR, "AWS", token(exp)));
+    expect(c).toEqual({
+      name: "ecr token",
+      ok: true,
+      message: `the token in the PASSWORD is passed through; valid for 2 h 30 min (until ${new Date(exp * 1000).toISOString()})`,
+    });
+    expect((await check(triple("E", ECR, "AWS", "not-a-token")))?.message).toBe("the token in the PASSWORD is passed through; its expiry cannot be read");
+  });
+
+  it("an expired token fails with get's line; keys are not used offline", async () => {
+    const c = await check(triple("E", ECR, "AWS", token(Math.floor(Date.now() / 1000) - 60)));
+    expect(c?.ok).toBe(false);
+    expect(c?.message).toMatch(/expired/);
+    expect(await check(triple("E", ECR, "AKIAEXAMPLEEXAMPLE01", "secret-key-value"))).toBeUndefined();
+  });
+});
