@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { lookupKey, request } from "../../src/agent/client.js";
+import { AGENT_VARIABLE, lookupKey, request, throughAgent } from "../../src/agent/client.js";
 import { encode, type Reply } from "../../src/agent/message.js";
 import { socketPath } from "../../src/agent/place.js";
 import { IDLE_VARIABLE, idleMs, serve } from "../../src/agent/server.js";
@@ -109,5 +109,58 @@ describe("agent status and stop, through run(io)", () => {
     } finally {
       chmodSync(dir, 0o700);
     }
+  });
+});
+
+describe("a helper's get through the running agent (throughAgent)", () => {
+  const identity = (registry: string, extra: Record<string, string> = {}) => ({ registry, env: { ...env, ...extra } });
+  const minter = (secret: string, expiresAt?: Date) => {
+    let calls = 0;
+    const mint = async () => {
+      calls++;
+      return { username: "AWS", secret, ...(expiresAt ? { expiresAt } : {}) };
+    };
+    return { mint, calls: () => calls };
+  };
+  const inHours = (h: number) => new Date(Date.now() + h * 3600_000);
+
+  it("mints on a miss, hands the token to the agent, and serves it from there afterwards", async () => {
+    const first = minter("tok-1", inHours(12));
+    expect(await throughAgent(identity("a.test"), first.mint)).toEqual({ username: "AWS", secret: "tok-1", expiresAt: expect.any(Date) });
+    const second = minter("tok-2", inHours(12));
+    expect(await throughAgent(identity("a.test"), second.mint)).toEqual({ username: "AWS", secret: "tok-1" });
+    expect([first.calls(), second.calls()]).toEqual([1, 0]);
+    // Another identity (other AWS settings) is another key.
+    const other = minter("tok-3", inHours(12));
+    expect((await throughAgent(identity("a.test", { AWS_PROFILE: "x" }), other.mint)).secret).toBe("tok-3");
+  });
+
+  it("goes straight to the mint when the agent is off, caching nothing", async () => {
+    const off = minter("tok-off", inHours(12));
+    expect((await throughAgent(identity("b.test", { [AGENT_VARIABLE]: "off" }), off.mint)).secret).toBe("tok-off");
+    const on = minter("tok-on", inHours(12));
+    expect((await throughAgent(identity("b.test"), on.mint)).secret).toBe("tok-on");
+    expect(on.calls()).toBe(1);
+  });
+
+  it("mints again for a token within 5 minutes of expiry, and caches nothing whose expiry is unknown", async () => {
+    await throughAgent(identity("c.test"), minter("near", new Date(Date.now() + 4 * 60_000)).mint);
+    const again = minter("fresh", inHours(12));
+    expect((await throughAgent(identity("c.test"), again.mint)).secret).toBe("fresh");
+    expect(again.calls()).toBe(1);
+    await throughAgent(identity("d.test"), minter("no-expiry").mint);
+    const next = minter("d2", inHours(12));
+    expect((await throughAgent(identity("d.test"), next.mint)).secret).toBe("d2");
+    expect(next.calls()).toBe(1);
+  });
+
+  it("serves the still-valid token when a fresh mint fails, and passes the failure on when there is none", async () => {
+    await throughAgent(identity("e.test"), minter("stale-but-valid", new Date(Date.now() + 4 * 60_000)).mint);
+    const boom = new Error("AWS unreachable");
+    const failing = async () => {
+      throw boom;
+    };
+    expect(await throughAgent(identity("e.test"), failing)).toEqual({ username: "AWS", secret: "stale-but-valid" });
+    await expect(throughAgent(identity("f.test"), failing)).rejects.toBe(boom);
   });
 });
