@@ -411,3 +411,13 @@ describe("configure's exact lines (mutation-found gaps)", () => {
     expect(r.stdout).not.toContain("skipped");
   });
 });
+
+describe("configure on a path the system cannot look up", () => {
+  it("a name too long is a cannot-read line, not a symlink story, and nothing is written", async () => {
+    const long = join(dir, "x".repeat(300));
+    const r = await runInProcess(["configure"], { env: { ...triples, DOCKER_CONFIG: long, HOME: dir } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`cannot read ${join(long, "config.json")}: ENAMETOOLONG; nothing was changed\n`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
