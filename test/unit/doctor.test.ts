@@ -313,6 +313,9 @@ describe("doctor's verdicts, branch by branch", () => {
     const secret = 'a"quoted\\Secret';
     const { renderJson, makeReport, registryReport, fail } = await import("../../src/doctor/report.js");
     const rep = makeReport([registryReport("ghcr.io", "GH", [fail("x", `leaked ${secret} abcd abc`)])], [], []);
+    // A secret containing another is blanked whole (longest first).
+    const nested = makeReport([registryReport("x.test", "X", [fail("x", "Secret-and-more")])], [], []);
+    expect(renderJson(nested, ["Secret", "Secret-and-more"])).toContain('"message":"***"');
     // Four characters and more are blanked; shorter ones would blank ordinary words.
     expect(renderJson(rep, ["abc", secret, "abcd"])).toBe('{"ok":false,"registries":[{"server":"ghcr.io","id":"GH","ok":false,"checks":[{"name":"x","ok":false,"message":"leaked *** *** abc"}]}],"problems":[]}\n');
   });
