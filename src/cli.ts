@@ -76,7 +76,9 @@ const verbs: Record<string, (ctx: Context) => Promise<number | void>> = {
     );
     io.stdout(`${formatList(entries)}\n`);
   },
-  version: async ({ io }) => io.stdout(`${VERSION_LINE}\n`),
+  version: async ({ io }) => {
+    io.stdout(`${VERSION_LINE}\n`);
+  },
   configure: async ({ io, table }) => {
     const { configure } = await import("./configure.js");
     await configure(io, table);

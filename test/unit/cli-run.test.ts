@@ -100,13 +100,14 @@ describe("store and erase", () => {
     });
   });
 
-  it("store: an incomplete triple still makes the registry managed", async () => {
+  it("store: an incomplete triple fails with the line get gives", async () => {
     const r = await runInProcess(["store"], {
       stdin: JSON.stringify({ ServerURL: "p.test", Username: "u", Secret: "s" }),
       env: { P_CONTAINER_REGISTRY_SERVER: "p.test" },
     });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toContain("p.test is configured by P_CONTAINER_REGISTRY_*");
+    const g = await get("p.test", { P_CONTAINER_REGISTRY_SERVER: "p.test" });
+    expect(g.code).toBe(1);
+    expect(r).toEqual(g);
   });
 
   it.each(["evil.ghcr.io", "ghcr.io.evil", "xghcr.io", "ghcr.io:5000"])("store: %j is refused, not managed", async (server) => {
@@ -158,16 +159,27 @@ describe("list, version, usage", () => {
     expect(await runInProcess([arg])).toEqual({ code: 0, stdout: `docker-credential-codespaces (docker-credential-codespaces) ${PACKAGE_VERSION}\n`, stderr: "" });
   });
 
-  it.each([["-h"], ["--help"], ["help"]])("%s prints usage, exit 0", async (arg) => {
-    expect(await runInProcess([arg])).toEqual({ code: 0, stdout: "Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n", stderr: "" });
+  it.each([["-h"], ["--help"], ["help"]])("%s prints the help text, exit 0", async (arg) => {
+    const r = await runInProcess([arg]);
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(r.stdout).toMatch(/^Usage: docker-credential-codespaces <store\|get\|erase\|list\|version\|configure\|doctor\|agent>\n\n/);
+    expect(r.stdout).toContain("\nVerbs:\n");
+  });
+
+  it("help <verb> prints that verb's details; an unknown one fails", async () => {
+    const r = await runInProcess(["help", "configure"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("--dry-run");
+    expect(r.stdout).not.toBe((await runInProcess(["help"])).stdout);
+    expect(await runInProcess(["help", "nope"])).toEqual(failure('no help for "nope"; see --help\n'));
   });
 
   it("no verb prints usage, exit 1", async () => {
-    expect(await runInProcess([])).toEqual({ code: 1, stdout: "Usage: docker-credential-codespaces <store|get|erase|list|version|configure>\n", stderr: "" });
+    expect(await runInProcess([])).toEqual(failure("Usage: docker-credential-codespaces <store|get|erase|list|version|configure|doctor|agent>\n"));
   });
 
   it.each(["fetch", "constructor", "toString", "__proto__"])("unknown verb %s is named", async (verb) => {
-    expect(await runInProcess([verb])).toEqual({ code: 1, stdout: `docker-credential-codespaces: unknown action: ${verb}\n`, stderr: "" });
+    expect(await runInProcess([verb])).toEqual(failure(`unknown action "${verb}"; see --help\n`));
   });
 
   it.each(["get", "list", "store", "erase", "version"])("%s refuses stray arguments", async (verb) => {
@@ -197,7 +209,7 @@ describe("debug output", () => {
     );
   });
 
-  it("redacts every secret that reaches a debug line (longest first), and leaves short values alone", async () => {
+  it("redacts every secret that reaches a debug line (longest first), a short one where it stands alone", async () => {
     // The server string a client sends lands in a debug line: make it carry the secrets.
     const secretEnv = {
       ...debugEnv,
@@ -211,7 +223,7 @@ describe("debug output", () => {
     const server = "https://x.test/abcd-secret-abcd/pw-temp-9999/sess-token-8888/aws-secret-7777/aws-session-6666/abc";
     const r = await runInProcess(["get"], { stdin: server, env: secretEnv });
     expect(r.stdout).toBe(NOT_FOUND);
-    expect(r.stderr).toContain(`DOCKER_CREDENTIAL_CODESPACES_DEBUG: get "https://x.test/***/***/***/***/***/abc" -> registry x.test\n`);
+    expect(r.stderr).toContain(`DOCKER_CREDENTIAL_CODESPACES_DEBUG: get "https://x.test/<redacted>/<redacted>/<redacted>/<redacted>/<redacted>/<redacted>" -> registry x.test\n`);
     for (const secret of ["abcd-secret-abcd", "pw-temp-9999", "sess-token-8888", "aws-secret-7777", "aws-session-6666"]) {
       expect(r.stderr).not.toContain(secret);
     }
@@ -220,7 +232,7 @@ describe("debug output", () => {
       stdin: "https://x.test/secret-and-more",
       env: { ...debugEnv, ...triple("A", "a.test", "u", "secret"), ...triple("B", "b.test", "u", "secret-and-more") },
     });
-    expect(nested.stderr).toContain('get "https://x.test/***" -> registry x.test');
+    expect(nested.stderr).toContain('get "https://x.test/<redacted>" -> registry x.test');
   });
 });
 
@@ -245,10 +257,8 @@ describe("internal errors", () => {
     };
     const quiet = io(undefined);
     expect(await run(quiet.io)).toBe(1);
-    expect(quiet.out()).toEqual({
-      stdout: "docker-credential-codespaces: internal error in get; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details\n",
-      stderr: "",
-    });
+    const line = "internal error in get; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details\n";
+    expect(quiet.out()).toEqual({ stdout: line, stderr: `docker-credential-codespaces: ${line}` });
     const loud = io("1");
     expect(await run(loud.io)).toBe(1);
     expect(loud.out().stderr).toMatch(/^DOCKER_CREDENTIAL_CODESPACES_DEBUG: get failed unexpectedly: TypeError: boom at secret-place\n {4}at /);
@@ -266,7 +276,7 @@ describe("internal errors", () => {
       stderr: (t) => (stderr += t),
     });
     expect(code).toBe(1);
-    expect(stderr).toBe("DOCKER_CREDENTIAL_CODESPACES_DEBUG: get failed unexpectedly: plain-string\n");
+    expect(stderr.split("\n")[0]).toBe("DOCKER_CREDENTIAL_CODESPACES_DEBUG: get failed unexpectedly: plain-string");
   });
 });
 
@@ -394,7 +404,7 @@ describe("edges of reading triples and servers", () => {
 
   it("blanks a secret of four characters in debug lines", async () => {
     const r = await runInProcess(["get"], { stdin: "https://x.test/abcd", env: { ...triple("A", "a.test", "u", "abcd"), DOCKER_CREDENTIAL_CODESPACES_DEBUG: "1" } });
-    expect(r.stderr).toContain('get "https://x.test/***"');
+    expect(r.stderr).toContain('get "https://x.test/<redacted>"');
   });
 
   it("the user's error type is named HelperError in stacks", async () => {

@@ -89,10 +89,18 @@ describe("every name and code of a kind gets that kind's line", () => {
   it.each(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"])("%s is throttling", (name) => {
     expect(explain(sdkError(name, 400), ctx(), limits, live)).toMatch(/: AWS kept throttling/);
   });
-  it.each(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "EPROTO", "ERR_INVALID_URL", "ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"])(
-    "%s is unreachable",
+  it.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPROTO", "ERR_INVALID_URL"])("%s is unreachable", (code) => {
+    expect(explain(sdkError("Error", undefined, "", { code }), ctx(), limits, live)).toBe(`${H}: could not reach ${URL} (${code}); check network access to AWS or AWS_ENDPOINT_URL*`);
+  });
+  it.each(["ECONNRESET", "EPIPE"])("%s is a closed connection", (code) => {
+    expect(explain(sdkError("Error", undefined, "", { code }), ctx(), limits, live)).toBe(
+      `${H}: ${URL} closed the connection without an answer (${code}); check network access to AWS or AWS_ENDPOINT_URL*`,
+    );
+  });
+  it.each(["ERR_TLS_CERT_ALTNAME_INVALID", "CERT_HAS_EXPIRED", "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT"])(
+    "%s is a certificate problem, named with its code",
     (code) => {
-      expect(explain(sdkError("Error", undefined, "", { code }), ctx(), limits, live)).toBe(`${H}: could not reach ${URL} (${code}); check network access to AWS or AWS_ENDPOINT_URL*`);
+      expect(explain(sdkError("Error", undefined, "", { code }), ctx(), limits, live)).toMatch(new RegExp(`^${H.replace(/\./g, "\\.")}: .*TLS certificate.* \\(${code}\\); `));
     },
   );
   it("HTTP 300 is not a 2xx answer", () => {

@@ -131,3 +131,24 @@ describe("proxy hints for time-outs and unreachable endpoints", () => {
     expect(proxyHint(env, "http:", "24.21.0")).toBe("");
   });
 });
+
+describe("the agents every request uses", () => {
+  it("keep connections alive, and carry the proxy settings only when a proxy is set", async () => {
+    const { createAgents } = await import("../../src/net/agents.js");
+    const { proxyEnv } = await import("../../src/net/proxy.js");
+    // keepAlive and options are public on Node's agents but missing from @types/node.
+    type Seen = { keepAlive: boolean; options: { proxyEnv?: unknown } };
+    const direct = createAgents({});
+    for (const agent of [direct.http, direct.https] as unknown as Seen[]) {
+      expect(agent.keepAlive).toBe(true);
+      expect(agent.options).not.toHaveProperty("proxyEnv");
+    }
+    const env = { HTTPS_PROXY: "http://127.0.0.1:3128", NO_PROXY: "example.test" };
+    const proxied = createAgents(env);
+    for (const agent of [proxied.http, proxied.https] as unknown as Seen[]) {
+      expect(agent.options.proxyEnv).toEqual(proxyEnv(env));
+      expect(agent.keepAlive).toBe(true);
+    }
+    expect(proxied.http).not.toBe(createAgents(env).http);
+  });
+});

@@ -1,0 +1,349 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runInProcess } from "../support/fake-io.js";
+import { triple } from "../support/triple.js";
+
+// `doctor --offline` driven in-process through run(io): the cases of
+// test/cli/doctor.test.ts, with this very process (node) on PATH as the
+// helper so the program check needs no spawned process.
+
+const PASSWORD = "ghcr-Secret-Value-1";
+const PLAINTEXT = Buffer.from(`me:${PASSWORD}`).toString("base64");
+
+interface JsonReport {
+  ok: boolean;
+  registries: { server: string | null; id: string | null; ok: boolean; checks: { name: string; ok: boolean; message: string }[] }[];
+  problems: string[];
+}
+
+let dir: string;
+let bin: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "doctor-"));
+  bin = join(dir, "bin");
+  mkdirSync(join(dir, ".docker"), { recursive: true });
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, "docker-credential-codespaces"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const writeDocker = (config: unknown) => writeFileSync(join(dir, ".docker", "config.json"), typeof config === "string" ? config : JSON.stringify(config));
+
+describe("doctor --offline in-process", () => {
+  /** Both output modes; the exit codes agree with the JSON's ok, and no secret shows anywhere. */
+  const doctor = async (env: Record<string, string>, secrets: readonly string[] = [PASSWORD, PLAINTEXT]) => {
+    const base = { HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config"), ...env };
+    const [json, lines] = await Promise.all([
+      runInProcess(["doctor", "--offline", "--json"], { env: base }),
+      runInProcess(["doctor", "--offline"], { env: base }),
+    ]);
+    for (const secret of secrets) expect([json.stdout, json.stderr, lines.stdout, lines.stderr].join("\n")).not.toContain(secret);
+    expect(json.stderr).toBe("");
+    const report = JSON.parse(json.stdout) as JsonReport;
+    expect(json.code).toBe(report.ok ? 0 : 1);
+    expect(lines.code).toBe(json.code);
+    return { report, lines: lines.stdout };
+  };
+  const checkOf = (report: JsonReport, id: string | null, name: string) =>
+    report.registries.find((r) => r.id === id)?.checks.find((c) => c.name === name);
+  const ghcr = triple("GH", "ghcr.io", "me", PASSWORD);
+
+  it("all fine: credHelpers routes the registry here, the program on PATH is this one; exit 0", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const { report, lines } = await doctor(ghcr);
+    expect(report).toEqual({
+      ok: true,
+      registries: [
+        {
+          server: "ghcr.io",
+          id: "GH",
+          ok: true,
+          checks: [
+            { name: "configuration", ok: true, message: "GH_CONTAINER_REGISTRY_* is complete; SERVER is registry ghcr.io" },
+            { name: "routing", ok: true, message: `docker asks this helper: credHelpers["ghcr.io"] in ${join(dir, ".docker", "config.json")}` },
+          ],
+        },
+      ],
+      problems: [],
+    });
+    expect(lines).toContain("ghcr.io (GH_CONTAINER_REGISTRY_*): ok\n");
+    expect(lines).toContain(`note: docker runs this program (${join(bin, "docker-credential-codespaces")})\n`);
+  });
+
+  it("a plaintext auths copy that docker uses instead of the helper", async () => {
+    writeDocker({ auths: { "https://ghcr.io": { auth: PLAINTEXT } } });
+    const { report } = await doctor(ghcr);
+    expect(checkOf(report, "GH", "routing")).toEqual({
+      name: "routing",
+      ok: false,
+      message: `docker uses the plaintext copy in auths["https://ghcr.io"] of ${join(dir, ".docker", "config.json")} for ghcr.io, not this helper; run \`docker-credential-codespaces configure\``,
+    });
+  });
+
+  it("routed here, but a plaintext copy still on disk: fine, with a warning", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" }, auths: { "ghcr.io": { auth: PLAINTEXT } } });
+    const { report } = await doctor(ghcr);
+    expect(report.ok).toBe(true);
+    expect(checkOf(report, "GH", "routing")?.message).toContain('warning: a plaintext copy of the secret still sits in auths["ghcr.io"]');
+  });
+
+  it("VS Code's dev-containers credsStore, and a credHelpers name docker never looks up", async () => {
+    writeDocker({ credsStore: "dev-containers-0123abcd", credHelpers: { "https://ghcr.io/": "codespaces" } });
+    const { report } = await doctor(ghcr);
+    const message = checkOf(report, "GH", "routing")?.message;
+    expect(message).toContain(`docker asks credsStore "dev-containers-0123abcd" (VS Code's forwarder to the credentials of your local machine) for ghcr.io, not this helper`);
+    expect(message).toContain(`(credHelpers["https://ghcr.io/"] does not count: docker looks up exactly "ghcr.io")`);
+  });
+
+  it("DOCKER_AUTH_CONFIG holding the registry wins over the helper", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const { report } = await doctor({ ...ghcr, DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "ghcr.io": { auth: PLAINTEXT } } }) });
+    expect(checkOf(report, "GH", "routing")?.message).toMatch(/^the DOCKER_AUTH_CONFIG variable holds credentials for ghcr\.io; docker CLI 28\.3 and later use them/);
+    const broken = await doctor({ ...ghcr, DOCKER_AUTH_CONFIG: "{oops" });
+    expect(broken.report.problems).toEqual(["DOCKER_AUTH_CONFIG is not valid JSON"]);
+  });
+
+  it("Docker Hub is looked up by its v1 URL in credHelpers", async () => {
+    writeDocker({ credHelpers: { "docker.io": "codespaces" } });
+    const hub = triple("HUB", "docker.io", "me", PASSWORD);
+    expect(checkOf((await doctor(hub)).report, "HUB", "routing")?.message).toContain('does not count: docker looks up exactly "https://index.docker.io/v1/"');
+    writeDocker({ credHelpers: { "https://index.docker.io/v1/": "codespaces" } });
+    expect((await doctor(hub)).report.ok).toBe(true);
+  });
+
+  it("containers auth.json: a plaintext copy podman uses, a credHelpers entry, or the fall-back to docker's credHelpers", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const auth = join(dir, ".config", "containers", "auth.json");
+    mkdirSync(join(dir, ".config", "containers"), { recursive: true });
+    writeFileSync(auth, JSON.stringify({ auths: { "ghcr.io": { auth: PLAINTEXT } } }));
+    expect(checkOf((await doctor(ghcr)).report, "GH", "containers routing")).toEqual({
+      name: "containers routing",
+      ok: false,
+      message: `podman and skopeo use the plaintext copy in auths["ghcr.io"] of ${auth}, not this helper; run \`docker-credential-codespaces configure\` --containers-auth`,
+    });
+    writeFileSync(auth, JSON.stringify({ credHelpers: { "ghcr.io": "codespaces" } }));
+    expect(checkOf((await doctor(ghcr)).report, "GH", "containers routing")?.ok).toBe(true);
+    writeFileSync(auth, "{}");
+    expect(checkOf((await doctor(ghcr)).report, "GH", "containers routing")?.message).toContain(`and use credHelpers of ${join(dir, ".docker", "config.json")}`);
+    writeDocker({ credsStore: "codespaces" });
+    expect(checkOf((await doctor(ghcr)).report, "GH", "containers routing")?.message).toContain("they ignore credsStore");
+  });
+
+  it("configuration: incomplete, ignored and conflicting triples, and a credHelpers entry without a triple", async () => {
+    writeDocker({ credHelpers: { "quay.io": "codespaces", "123456789012.dkr.ecr.eu-west-1.amazonaws.com": "codespaces" } });
+    const { report } = await doctor({
+      ...triple("A", "acme.test", "u", PASSWORD),
+      ...triple("B", "acme.test", "u", "other-Secret-Value-2"),
+      HALF_CONTAINER_REGISTRY_SERVER: "half.test",
+      HALF_CONTAINER_REGISTRY_USER: "u",
+      NOSERVER_CONTAINER_REGISTRY_PASSWORD: "noserver-Secret-3",
+    }, [PASSWORD, "other-Secret-Value-2", "noserver-Secret-3"]);
+    expect(report.ok).toBe(false);
+    expect(report.registries.map((r) => [r.server, r.id, r.checks[0]?.name, r.checks[0]?.ok])).toEqual([
+      ["acme.test", "A", "configuration", false],
+      ["acme.test", "B", "configuration", false],
+      ["half.test", "HALF", "configuration", false],
+      [null, "NOSERVER", "configuration", false],
+      ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", null, "configuration", true],
+      ["quay.io", null, "configuration", false],
+    ]);
+    expect(checkOf(report, "A", "configuration")?.message).toContain("acme.test is configured twice with different credentials");
+    expect(checkOf(report, "HALF", "configuration")?.message).toBe(
+      "HALF_CONTAINER_REGISTRY_SERVER names half.test but HALF_CONTAINER_REGISTRY_PASSWORD is missing or empty; set it in your Codespaces secrets",
+    );
+    expect(checkOf(report, "NOSERVER", "configuration")?.message).toBe("NOSERVER_CONTAINER_REGISTRY_* is ignored: NOSERVER_CONTAINER_REGISTRY_SERVER is missing or empty");
+    expect(report.registries.find((r) => r.server === "quay.io")?.checks[0]?.message).toContain("no <ID>_CONTAINER_REGISTRY_* triple configures it");
+  });
+
+  it("an unreadable config.json is a problem and routing says why", async () => {
+    writeDocker("{ not json");
+    const { report } = await doctor(ghcr);
+    expect(report.problems).toContain(`${join(dir, ".docker", "config.json")} is not valid JSON`);
+    expect(checkOf(report, "GH", "routing")?.ok).toBe(false);
+  });
+
+  it("nothing configured: nothing to check, exit 0", async () => {
+    const { report, lines } = await doctor({});
+    expect(report).toEqual({ ok: true, registries: [], problems: [] });
+    expect(lines).toContain("nothing to check");
+  });
+
+  it("the program on PATH: missing", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    rmSync(join(bin, "docker-credential-codespaces"));
+    const missing = await doctor(ghcr);
+    expect(missing.report.problems).toEqual(["docker-credential-codespaces is not on PATH, so docker cannot run it; put the directory holding it on PATH"]);
+    expect(missing.report.ok).toBe(false);
+    expect(missing.lines).toContain("problem: docker-credential-codespaces is not on PATH");
+  });
+
+  it("an unknown option is one line, exit 1", async () => {
+    const r = await runInProcess(["doctor", "--verbose"], { env: { HOME: dir } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('doctor: unknown option "--verbose"; use --offline and/or --json\n');
+  });
+});
+
+describe("doctor's verdicts, branch by branch", () => {
+  const base = () => ({ HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config") });
+  const ghcr = triple("GH", "ghcr.io", "me", PASSWORD);
+  const report = async (env: Record<string, string>) => {
+    const r = await runInProcess(["doctor", "--offline", "--json"], { env: { ...base(), ...env } });
+    return JSON.parse(r.stdout) as JsonReport;
+  };
+  const routing = async (env: Record<string, string> = ghcr, name = "routing") =>
+    (await report(env)).registries.find((r) => r.id === "GH")?.checks.find((c) => c.name === name);
+
+  it("docker's routing: no config.json, another helper, credsStore this helper or another, nothing at all", async () => {
+    const path = join(dir, ".docker", "config.json");
+    expect(await routing()).toEqual({
+      name: "routing",
+      ok: false,
+      message: `${path} does not exist, so docker never asks this helper for ghcr.io; run \`docker-credential-codespaces configure\``,
+    });
+    writeDocker({ credHelpers: { "ghcr.io": "gcloud" } });
+    expect((await routing())?.message).toBe(
+      `docker asks docker-credential-gcloud for ghcr.io (credHelpers["ghcr.io"] in ${path}), not this helper; run \`docker-credential-codespaces configure\``,
+    );
+    writeDocker({ credsStore: "codespaces" });
+    expect(await routing()).toEqual({
+      name: "routing",
+      ok: true,
+      message: `docker asks this helper through credsStore in ${path} (credHelpers is better: with credsStore, docker login to other registries fails)`,
+    });
+    writeDocker({ credsStore: "desktop" });
+    expect((await routing())?.message).toBe(`docker asks credsStore "desktop" for ghcr.io, not this helper; run \`docker-credential-codespaces configure\``);
+    writeDocker({ credsStore: "", auths: { "ghcr.io": { auth: "" }, "other.test": { auth: PLAINTEXT } } });
+    expect((await routing())?.message).toBe(`nothing in ${path} routes ghcr.io to this helper, so docker pulls anonymously; run \`docker-credential-codespaces configure\``);
+    for (const field of ["password", "identitytoken", "registrytoken"]) {
+      writeDocker({ auths: { "ghcr.io": { [field]: "x" } } });
+      expect((await routing())?.message).toMatch(/^docker uses the plaintext copy in auths\["ghcr\.io"\]/);
+    }
+    writeDocker({ auths: { "bad url ::": { auth: PLAINTEXT } } });
+    expect((await routing())?.message).toMatch(/^nothing in /);
+  });
+
+  it("containers routing: an unreadable file, another helper, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR first", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const runtime = join(dir, "run");
+    mkdirSync(join(runtime, "containers"), { recursive: true });
+    const first = join(runtime, "containers", "auth.json");
+    const second = join(dir, ".config", "containers", "auth.json");
+    mkdirSync(join(dir, ".config", "containers"), { recursive: true });
+    writeFileSync(first, "[1]");
+    writeFileSync(second, JSON.stringify({ credHelpers: { "ghcr.io": "codespaces" } }));
+    expect(await routing({ ...ghcr, XDG_RUNTIME_DIR: runtime }, "containers routing")).toEqual({
+      name: "containers routing",
+      ok: false,
+      message: `${first} is not a configuration docker understands (credHelpers, credsStore or auths has the wrong type); podman and skopeo cannot read it`,
+    });
+    writeFileSync(first, JSON.stringify({ credHelpers: { "ghcr.io": "pass" } }));
+    expect((await routing({ ...ghcr, XDG_RUNTIME_DIR: runtime }, "containers routing"))?.message).toBe(
+      `podman and skopeo ask docker-credential-pass for ghcr.io (credHelpers in ${first}), not this helper; run \`docker-credential-codespaces configure\` --containers-auth`,
+    );
+    writeFileSync(first, "  \n");
+    expect((await routing({ ...ghcr, XDG_RUNTIME_DIR: runtime }, "containers routing"))?.message).toBe(
+      `podman and skopeo ask this helper: credHelpers["ghcr.io"] in ${second}`,
+    );
+    const explicit = join(dir, "explicit.json");
+    writeFileSync(explicit, "{}");
+    expect(await routing({ ...ghcr, REGISTRY_AUTH_FILE: explicit }, "containers routing")).toEqual({
+      name: "containers routing",
+      ok: false,
+      message: `nothing in ${explicit} ($REGISTRY_AUTH_FILE) routes ghcr.io to this helper for podman and skopeo; run \`docker-credential-codespaces configure\` --containers-auth`,
+    });
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" }, auths: { "ghcr.io": { auth: "" } } });
+    writeFileSync(second, "{}");
+    expect((await routing(ghcr, "containers routing"))?.ok).toBe(true);
+  });
+
+  it("a config.json of the wrong shape is a problem, and DOCKER_AUTH_CONFIG without the registry changes nothing", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": 1 } });
+    const r = await report(ghcr);
+    const path = join(dir, ".docker", "config.json");
+    expect(r.problems).toEqual([`${path} is not a configuration docker understands (credHelpers, credsStore or auths has the wrong type)`]);
+    expect(r.registries[0]?.checks[1]?.message).toBe(
+      `${path} is not a configuration docker understands (credHelpers, credsStore or auths has the wrong type); docker cannot route ghcr.io to this helper`,
+    );
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const other = await report({ ...ghcr, DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "quay.io": { auth: PLAINTEXT } } }) });
+    expect(other.ok).toBe(true);
+    writeDocker("  ");
+    expect((await routing())?.message).toMatch(/does not exist, so docker never asks/);
+  });
+
+  it("the line format: a padded check per line, verdicts, counts and problems; secrets blanked in both formats", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces", "quay.io": "codespaces" } });
+    const env = { ...base(), ...ghcr, ...triple("Q", "quay.io", "me", "quay-Secret-Value-2"), ...triple("E", "e.test", "me", 'with"quote-Secret') };
+    const { stdout, code } = await runInProcess(["doctor", "--offline"], { env });
+    const path = join(dir, ".docker", "config.json");
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      [
+        "e.test (E_CONTAINER_REGISTRY_*): NOT OK",
+        "  ok    configuration  E_CONTAINER_REGISTRY_* is complete; SERVER is registry e.test",
+        `  FAIL  routing        nothing in ${path} routes e.test to this helper, so docker pulls anonymously; run \`docker-credential-codespaces configure\``,
+        "ghcr.io (GH_CONTAINER_REGISTRY_*): ok",
+        "  ok    configuration  GH_CONTAINER_REGISTRY_* is complete; SERVER is registry ghcr.io",
+        `  ok    routing        docker asks this helper: credHelpers["ghcr.io"] in ${path}`,
+        "quay.io (Q_CONTAINER_REGISTRY_*): ok",
+        "  ok    configuration  Q_CONTAINER_REGISTRY_* is complete; SERVER is registry quay.io",
+        `  ok    routing        docker asks this helper: credHelpers["quay.io"] in ${path}`,
+        `note: docker runs this program (${join(bin, "docker-credential-codespaces")})`,
+        "note: --offline: no token minted, no registry contacted",
+        "doctor: 3 registries, 1 not fine",
+        "",
+      ].join("\n"),
+    );
+    rmSync(join(bin, "docker-credential-codespaces"));
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const one = await runInProcess(["doctor", "--offline"], { env: { ...base(), ...ghcr } });
+    expect(one.stdout).toMatch(/\nproblem: docker-credential-codespaces is not on PATH.*\ndoctor: 1 registry, all fine, 1 other problem\(s\)\n$/);
+    const orphan = await runInProcess(["doctor", "--offline"], { env: { ...base(), X_CONTAINER_REGISTRY_SERVER: "user@x.test" } });
+    expect(orphan.stdout).toMatch(/^\(no usable server\) \(X_CONTAINER_REGISTRY_\*\): NOT OK\n {2}FAIL {2}configuration {2}X_CONTAINER_REGISTRY_\* is ignored/);
+    writeDocker({ credHelpers: { "quay.io": "codespaces" } });
+    const entry = await runInProcess(["doctor", "--offline"], { env: base() });
+    expect(entry.stdout).toMatch(/^quay\.io \(credHelpers entry, no triple\): NOT OK\n/);
+  });
+
+  it("scrubs a secret from the JSON also in its escaped form", async () => {
+    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
+    const secret = 'a"quoted\\Secret';
+    const { renderJson, makeReport, registryReport, fail } = await import("../../src/doctor/report.js");
+    const rep = makeReport([registryReport("ghcr.io", "GH", [fail("x", `leaked ${secret} abcd abc`)])], [], []);
+    // A secret containing another is blanked whole (longest first).
+    const nested = makeReport([registryReport("x.test", "X", [fail("x", "Secret-and-more")])], [], []);
+    expect(renderJson(nested, ["Secret", "Secret-and-more"])).toContain('"message":"***"');
+    // Four characters and more are blanked; shorter ones would blank ordinary words.
+    expect(renderJson(rep, ["abc", secret, "abcd"])).toBe('{"ok":false,"registries":[{"server":"ghcr.io","id":"GH","ok":false,"checks":[{"name":"x","ok":false,"message":"leaked *** *** abc"}]}],"problems":[]}\n');
+  });
+});
+
+describe("doctor's ECR token check, offline", () => {
+  const token = (expiration: number) => Buffer.from(JSON.stringify({ payload: "p", expiration })).toString("base64");
+  const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+  const check = async (env: Record<string, string>) => {
+    const r = await runInProcess(["doctor", "--offline", "--json"], { env: { HOME: dir, PATH: bin, ...env } });
+    return (JSON.parse(r.stdout) as JsonReport).registries[0]?.checks.find((c) => c.name === "ecr token");
+  };
+
+  it("a registry token in the PASSWORD is passed through, with how long it stays valid", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2 * 3600 + 30 * 60 + 30;
+    const c = await check(triple("E", ECR, "AWS", token(exp)));
+    expect(c).toEqual({
+      name: "ecr token",
+      ok: true,
+      message: `the token in the PASSWORD is passed through; valid for 2 h 30 min (until ${new Date(exp * 1000).toISOString()})`,
+    });
+    expect((await check(triple("E", ECR, "AWS", "not-a-token")))?.message).toBe("the token in the PASSWORD is passed through; its expiry cannot be read");
+  });
+
+  it("an expired token fails with get's line; keys are not used offline", async () => {
+    const c = await check(triple("E", ECR, "AWS", token(Math.floor(Date.now() / 1000) - 60)));
+    expect(c?.ok).toBe(false);
+    expect(c?.message).toMatch(/expired/);
+    expect(await check(triple("E", ECR, "AKIAEXAMPLEEXAMPLE01", "secret-key-value"))).toBeUndefined();
+  });
+});
