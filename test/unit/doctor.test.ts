@@ -315,9 +315,10 @@ describe("doctor's verdicts, branch by branch", () => {
     const rep = makeReport([registryReport("ghcr.io", "GH", [fail("x", `leaked ${secret} abcd abc`)])], [], []);
     // A secret containing another is blanked whole (longest first).
     const nested = makeReport([registryReport("x.test", "X", [fail("x", "Secret-and-more")])], [], []);
-    expect(renderJson(nested, ["Secret", "Secret-and-more"])).toContain('"message":"***"');
-    // Four characters and more are blanked; shorter ones would blank ordinary words.
-    expect(renderJson(rep, ["abc", secret, "abcd"])).toBe('{"ok":false,"registries":[{"server":"ghcr.io","id":"GH","ok":false,"checks":[{"name":"x","ok":false,"message":"leaked *** *** abc"}]}],"problems":[]}\n');
+    expect(renderJson(nested, ["Secret", "Secret-and-more"])).toContain('"message":"<redacted>"');
+    // The CLI's redactor: a short secret is blanked where it stands on its own, never inside a longer word.
+    expect(renderJson(rep, ["abc", secret, "abcd"])).toBe('{"ok":false,"registries":[{"server":"ghcr.io","id":"GH","ok":false,"checks":[{"name":"x","ok":false,"message":"leaked <redacted> <redacted> <redacted>"}]}],"problems":[]}\n');
+    expect(renderJson(makeReport([registryReport("x.test", "X", [fail("x", "abcdef")])], [], []), ["abc"])).toContain('"message":"abcdef"');
   });
 });
 
