@@ -97,91 +97,6 @@ describe.each(helperTargets())("doctor --offline via $name", (target) => {
     expect((await doctor(ghcr)).report.problems).toContain(`${path} is a device, not a config file`);
   });
 
-  it("a plaintext auths copy that docker uses instead of the helper", async () => {
-    writeDocker({ auths: { "https://ghcr.io": { auth: PLAINTEXT } } });
-    const { report } = await doctor(ghcr);
-    expect(checkOf(report, "GH", "routing")).toEqual({
-      name: "routing",
-      ok: false,
-      message: `docker uses the plaintext copy in auths["https://ghcr.io"] of ${join(dir, ".docker", "config.json")} for ghcr.io, not this helper; run \`docker-credential-codespaces configure\``,
-    });
-  });
-
-  it("routed here, but a plaintext copy still on disk: fine, with a warning", async () => {
-    writeDocker({ credHelpers: { "ghcr.io": "codespaces" }, auths: { "ghcr.io": { auth: PLAINTEXT } } });
-    const { report } = await doctor(ghcr);
-    expect(report.ok).toBe(true);
-    expect(checkOf(report, "GH", "routing")?.message).toContain('warning: a plaintext copy of the secret still sits in auths["ghcr.io"]');
-  });
-
-  it("VS Code's dev-containers credsStore, and a credHelpers name docker never looks up", async () => {
-    writeDocker({ credsStore: "dev-containers-0123abcd", credHelpers: { "https://ghcr.io/": "codespaces" } });
-    const { report } = await doctor(ghcr);
-    const message = checkOf(report, "GH", "routing")?.message;
-    expect(message).toContain(`docker asks credsStore "dev-containers-0123abcd" (VS Code's forwarder to the credentials of your local machine) for ghcr.io, not this helper`);
-    expect(message).toContain(`(credHelpers["https://ghcr.io/"] does not count: docker looks up exactly "ghcr.io")`);
-  });
-
-  it("DOCKER_AUTH_CONFIG holding the registry wins over the helper", async () => {
-    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
-    const { report } = await doctor({ ...ghcr, DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "ghcr.io": { auth: PLAINTEXT } } }) });
-    expect(checkOf(report, "GH", "routing")?.message).toMatch(/^the DOCKER_AUTH_CONFIG variable holds credentials for ghcr\.io; docker CLI 28\.3 and later use them/);
-    const broken = await doctor({ ...ghcr, DOCKER_AUTH_CONFIG: "{oops" });
-    expect(broken.report.problems).toEqual(["DOCKER_AUTH_CONFIG is not valid JSON"]);
-  });
-
-  it("Docker Hub is looked up by its v1 URL in credHelpers", async () => {
-    writeDocker({ credHelpers: { "docker.io": "codespaces" } });
-    const hub = triple("HUB", "docker.io", "me", PASSWORD);
-    expect(checkOf((await doctor(hub)).report, "HUB", "routing")?.message).toContain('does not count: docker looks up exactly "https://index.docker.io/v1/"');
-    writeDocker({ credHelpers: { "https://index.docker.io/v1/": "codespaces" } });
-    expect((await doctor(hub)).report.ok).toBe(true);
-  });
-
-  it("containers auth.json: a plaintext copy podman uses, a credHelpers entry, or the fall-back to docker's credHelpers", async () => {
-    writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
-    const auth = join(dir, ".config", "containers", "auth.json");
-    mkdirSync(join(dir, ".config", "containers"), { recursive: true });
-    writeFileSync(auth, JSON.stringify({ auths: { "ghcr.io": { auth: PLAINTEXT } } }));
-    expect(checkOf((await doctor(ghcr)).report, "GH", "containers routing")).toEqual({
-      name: "containers routing",
-      ok: false,
-      message: `podman and skopeo use the plaintext copy in auths["ghcr.io"] of ${auth}, not this helper; run \`docker-credential-codespaces configure\` --containers-auth`,
-    });
-    writeFileSync(auth, JSON.stringify({ credHelpers: { "ghcr.io": "codespaces" } }));
-    expect(checkOf((await doctor(ghcr)).report, "GH", "containers routing")?.ok).toBe(true);
-    writeFileSync(auth, "{}");
-    expect(checkOf((await doctor(ghcr)).report, "GH", "containers routing")?.message).toContain(`and use credHelpers of ${join(dir, ".docker", "config.json")}`);
-    writeDocker({ credsStore: "codespaces" });
-    expect(checkOf((await doctor(ghcr)).report, "GH", "containers routing")?.message).toContain("they ignore credsStore");
-  });
-
-  it("configuration: incomplete, ignored and conflicting triples, and a credHelpers entry without a triple", async () => {
-    writeDocker({ credHelpers: { "quay.io": "codespaces", "123456789012.dkr.ecr.eu-west-1.amazonaws.com": "codespaces" } });
-    const { report } = await doctor({
-      ...triple("A", "acme.test", "u", PASSWORD),
-      ...triple("B", "acme.test", "u", "other-Secret-Value-2"),
-      HALF_CONTAINER_REGISTRY_SERVER: "half.test",
-      HALF_CONTAINER_REGISTRY_USER: "u",
-      NOSERVER_CONTAINER_REGISTRY_PASSWORD: "noserver-Secret-3",
-    }, [PASSWORD, "other-Secret-Value-2", "noserver-Secret-3"]);
-    expect(report.ok).toBe(false);
-    expect(report.registries.map((r) => [r.server, r.id, r.checks[0]?.name, r.checks[0]?.ok])).toEqual([
-      ["acme.test", "A", "configuration", false],
-      ["acme.test", "B", "configuration", false],
-      ["half.test", "HALF", "configuration", false],
-      [null, "NOSERVER", "configuration", false],
-      ["123456789012.dkr.ecr.eu-west-1.amazonaws.com", null, "configuration", true],
-      ["quay.io", null, "configuration", false],
-    ]);
-    expect(checkOf(report, "A", "configuration")?.message).toContain("acme.test is configured twice with different credentials");
-    expect(checkOf(report, "HALF", "configuration")?.message).toBe(
-      "HALF_CONTAINER_REGISTRY_SERVER names half.test but HALF_CONTAINER_REGISTRY_PASSWORD is missing or empty; set it in your Codespaces secrets",
-    );
-    expect(checkOf(report, "NOSERVER", "configuration")?.message).toBe("NOSERVER_CONTAINER_REGISTRY_* is ignored: NOSERVER_CONTAINER_REGISTRY_SERVER is missing or empty");
-    expect(report.registries.find((r) => r.server === "quay.io")?.checks[0]?.message).toContain("no <ID>_CONTAINER_REGISTRY_* triple configures it");
-  });
-
   it("the program on PATH: missing, or another program", async () => {
     writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
     rmSync(join(bin, "docker-credential-codespaces"));
@@ -194,13 +109,6 @@ describe.each(helperTargets())("doctor --offline via $name", (target) => {
       `docker runs ${join(bin, "docker-credential-codespaces")}, which is not this program (it says "docker-credential-codespaces (old) 0.0.1"); fix PATH or replace it`,
     ]);
     expect(other.lines).toContain("problem: docker runs");
-  });
-
-  it("an unreadable config.json is a problem and routing says why", async () => {
-    writeDocker("{ not json");
-    const { report } = await doctor(ghcr);
-    expect(report.problems).toContain(`${join(dir, ".docker", "config.json")} is not valid JSON`);
-    expect(checkOf(report, "GH", "routing")?.ok).toBe(false);
   });
 
   it("nothing configured: nothing to check, exit 0", async () => {
