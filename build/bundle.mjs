@@ -3,6 +3,7 @@
 import { build } from "esbuild";
 import { readFile, rm } from "node:fs/promises";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
+import { noEventStreams } from "./no-event-streams.mjs";
 
 const root = new URL("..", import.meta.url);
 const { version } = JSON.parse(await readFile(new URL("package.json", root), "utf8"));
@@ -25,6 +26,6 @@ await build({
   define: { PACKAGE_VERSION: JSON.stringify(version) },
   // Bundled CommonJS dependencies (the AWS SDK) call require(); give ESM chunks one.
   banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
-  plugins: [builtinImportsAsRequire],
+  plugins: [builtinImportsAsRequire, noEventStreams],
   logLevel: "warning",
 });
