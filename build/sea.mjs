@@ -60,19 +60,20 @@ async function bundle(options) {
 // In the executable `import("./ecr/mint.js")` becomes a module that evaluates the mint bundle kept as
 // an asset, so the AWS code is neither parsed nor compiled unless an ECR login is asked for; the mint
 // asset in turn reaches the AWS credential chain (needed only without keys in a triple) through a
-// second asset. `require` here is the SEA's own (built-ins only). An asset gets the main bundle's
-// errors module instead of a copy of its own, so `instanceof HelperError` holds across bundles.
-const ERRORS_MODULE = "codespaces:errors";
+// second asset. `require` here is the SEA's own (built-ins only). The mint asset gets the main
+// bundle's errors module instead of a copy of its own, so `instanceof HelperError` holds across
+// bundles. (Not zod: requiring its namespace would put all of zod into the main bundle.)
+const SHARED = { "codespaces:errors": "./errors.ts" };
 const CHAIN_ASSET = "chain.js";
-const assetLoader = (asset, { cacheAsset, shareErrors }) => `
+const assetLoader = (asset, { cacheAsset, shareMain }) => `
 const sea = require("node:sea");
 const vm = require("node:vm");
-const errors = ${shareErrors ? 'require("./errors.ts")' : "undefined"};
+const shared = ${shareMain ? `{ ${Object.entries(SHARED).map(([id, path]) => `${JSON.stringify(id)}: require(${JSON.stringify(path)})`).join(", ")} }` : "{}"};
 let cachedData;
 ${cacheAsset ? `try { cachedData = Buffer.from(sea.getAsset(${JSON.stringify(cacheAsset)})); } catch {}` : ""}
 const script = new vm.Script(sea.getAsset(${JSON.stringify(asset)}, "utf8"), { filename: ${JSON.stringify(asset)}, cachedData });
 const mod = { exports: {} };
-script.runInThisContext()(mod.exports, (id) => (errors && id === ${JSON.stringify(ERRORS_MODULE)} ? errors : require(id)), mod);
+script.runInThisContext()(mod.exports, (id) => shared[id] ?? require(id), mod);
 module.exports = mod.exports;
 `;
 
@@ -84,17 +85,17 @@ const asAsset = (filter, asset, options = {}) => ({
     build.onLoad({ filter: /.*/, namespace: "sea-asset" }, () => ({ contents: assetLoader(asset, options), loader: "js", resolveDir: join(root, "src") }));
   },
 });
-const mintAsAsset = asAsset(/(^|\/)ecr\/mint\.js$/, MINT_ASSET, { cacheAsset: MINT_CACHE_ASSET, shareErrors: true });
+const mintAsAsset = asAsset(/(^|\/)ecr\/mint\.js$/, MINT_ASSET, { cacheAsset: MINT_CACHE_ASSET, shareMain: true });
 const chainAsAsset = asAsset(/^@aws-sdk\/credential-providers$/, CHAIN_ASSET);
 
-// An asset's side of the shared errors module (see assetLoader).
-const errorsFromMain = {
-  name: "errors-from-main",
+// The mint asset's side of the shared modules (see assetLoader).
+const sharedFromMain = {
+  name: "shared-from-main",
   setup(build) {
     // Only our own src/errors.ts: a dependency's errors.js (zod has one) must stay in the bundle, or
     // esbuild keeps every module that imports it whole (zod's locales: ~390 KB more to evaluate).
     build.onResolve({ filter: /(^|\/)errors\.js$/ }, ({ importer }) =>
-      importer.startsWith(join(root, "src")) ? { path: ERRORS_MODULE, external: true } : undefined,
+      importer.startsWith(join(root, "src")) ? { path: "codespaces:errors", external: true } : undefined,
     );
   },
 };
@@ -115,15 +116,15 @@ async function main() {
   const mainCode = await bundle({ entryPoints: [join(root, "src/main.ts")], plugins: [mintAsAsset] });
   writeFileSync(mainJs, `/* ${buildIdMarker(sourceHash(root))} */\n${mainCode}`);
   const mintJs = join(work, MINT_ASSET);
-  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [errorsFromMain, chainAsAsset, noEventStreams] });
+  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [sharedFromMain, chainAsAsset, noEventStreams] });
   writeFileSync(mintJs, asAssetText(mint));
   const chain = await bundle({ entryPoints: [require.resolve("@aws-sdk/credential-providers")], plugins: [noEventStreams] });
   writeFileSync(join(work, CHAIN_ASSET), asAssetText(chain));
   const mintCache = join(work, MINT_CACHE_ASSET);
   // The warm-up (build/sea-warmup.ts) mints once with the asset so the cache covers a real mint.
   const warmup = join(work, "warmup.cjs");
-  writeFileSync(warmup, await bundle({ entryPoints: [join(root, "build/sea-warmup.ts")], minify: false }));
-  execFileSync(node, [...PREDICTABLE, warmup, mintJs, mintCache, ERRORS_MODULE], { cwd: work, env: { ...cleanEnv, HOME: work }, stdio: "inherit" });
+  writeFileSync(warmup, await bundle({ entryPoints: [join(root, "build/sea-warmup.ts")] }));
+  execFileSync(node, [...PREDICTABLE, warmup, mintJs, mintCache, ...Object.keys(SHARED)], { cwd: work, env: { ...cleanEnv, HOME: work }, stdio: "inherit" });
   rmSync(warmup);
 
   mkdirSync(out, { recursive: true });

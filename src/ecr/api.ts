@@ -15,6 +15,7 @@ import type { Readable } from "node:stream";
 import * as z from "zod/mini";
 import type { AwsKeys } from "../credentials.js";
 import type { Agents } from "../net/agents.js";
+import type { Env } from "../registries.js";
 import { MAX_RESPONSE_BYTES, TooLarge } from "./failure.js";
 import type { EcrHost } from "./host.js";
 
@@ -23,6 +24,7 @@ export interface ApiCall {
   keys: AwsKeys;
   /** AWS_ENDPOINT_URL* in force, if any: it replaces the endpoint rules. */
   endpoint: string | undefined;
+  env: Env;
   agents: Agents;
   connectMs: number;
   requestMs: number;
@@ -60,19 +62,25 @@ const ErrorBody = z.object({
 /** An error answer, shaped as the SDK shapes them (name, message, $metadata) for explain() and the retry rules. */
 export class ServiceError extends Error {
   readonly $metadata: { httpStatusCode: number; clockSkewCorrected?: true };
-  constructor(name: string, message: string, status: number, clockSkewCorrected: boolean) {
+  constructor(name: string, message: string, status: number) {
     super(message);
     this.name = name;
-    this.$metadata = { httpStatusCode: status, ...(clockSkewCorrected ? { clockSkewCorrected: true as const } : {}) };
+    this.$metadata = { httpStatusCode: status };
   }
 }
 
-/** The URL the call goes to: the override, else the API's endpoint rules for the registry's region and variant. */
-export function endpointUrl(host: EcrHost, endpoint: string | undefined): URL {
+/**
+ * The URL the call goes to: the override, else the API's endpoint rules for the registry's region,
+ * FIPS and dual-stack when the registry's host name or AWS_USE_FIPS_ENDPOINT /
+ * AWS_USE_DUALSTACK_ENDPOINT (read from `env`, as the SDK reads them) ask for them.
+ */
+export function endpointUrl(host: EcrHost, endpoint: string | undefined, env: Env): URL {
+  const setting = (name: string) => env[name]?.toLowerCase() === "true";
   const region = host.kind === "private" ? host.region : "us-east-1";
-  const fips = host.kind === "private" && host.fips;
-  const dualStack = host.kind === "private" && host.dualStack;
-  const params = { Region: region, UseFIPS: endpoint ? false : fips, UseDualStack: endpoint ? false : dualStack, ...(endpoint ? { Endpoint: endpoint } : {}) };
+  const fips = (host.kind === "private" && host.fips) || setting("AWS_USE_FIPS_ENDPOINT");
+  const dualStack = (host.kind === "private" && host.dualStack) || setting("AWS_USE_DUALSTACK_ENDPOINT");
+  // The rules refuse a custom endpoint combined with FIPS or dual-stack: the override wins.
+  const params = endpoint ? { Region: region, UseFIPS: false, UseDualStack: false, Endpoint: endpoint } : { Region: region, UseFIPS: fips, UseDualStack: dualStack };
   return new URL(API[host.kind].resolve(params).url.href);
 }
 
@@ -80,7 +88,7 @@ export function endpointUrl(host: EcrHost, endpoint: string | undefined): URL {
 export async function getAuthorizationToken(call: ApiCall): Promise<AuthorizationData | undefined> {
   const api = API[call.host.kind];
   const region = call.host.kind === "private" ? call.host.region : "us-east-1";
-  const url = endpointUrl(call.host, call.endpoint);
+  const url = endpointUrl(call.host, call.endpoint, call.env);
   const signer = new SignatureV4({ service: api.service, region, credentials: call.keys, sha256: Sha256 });
   const http = new NodeHttpHandler({
     connectionTimeout: call.connectMs,
@@ -111,9 +119,14 @@ export async function getAuthorizationToken(call: ApiCall): Promise<Authorizatio
         const { response } = await http.handle(signed as HttpRequest, { abortSignal: call.signal });
         const body = await readBounded(response.body as Readable, response.headers);
         if (response.statusCode >= 300) {
-          const skew = serverClockOffset(response.headers["date"]);
-          const error = serviceError(body, response.headers, response.statusCode, skew !== undefined);
-          if (skew !== undefined && isClockSkewError(error as never)) clockOffsetMs = skew;
+          const error = serviceError(body, response.headers, response.statusCode);
+          // As the SDK does: a request AWS found too old or too new is signed again
+          // with the server's clock (its Date header), and retried.
+          const offset = serverClockOffset(response.headers["date"], clockOffsetMs);
+          if (offset !== undefined && isClockSkewError(error as never)) {
+            clockOffsetMs = offset;
+            error.$metadata.clockSkewCorrected = true;
+          }
           throw error;
         }
         retries.recordSuccess(token);
@@ -146,7 +159,7 @@ function parseOutput(host: EcrHost, body: string): AuthorizationData | undefined
 }
 
 /** The error the SDK's awsJson1_1 protocol would throw for this answer. */
-function serviceError(body: string, headers: Record<string, string>, status: number, skewed: boolean): ServiceError {
+function serviceError(body: string, headers: Record<string, string>, status: number): ServiceError {
   let parsed: z.infer<typeof ErrorBody> = {};
   try {
     parsed = ErrorBody.safeParse(JSON.parse(body)).data ?? {};
@@ -156,15 +169,15 @@ function serviceError(body: string, headers: Record<string, string>, status: num
   const raw = headers["x-amzn-errortype"] ?? parsed.code ?? parsed.__type ?? "";
   // "aws.protocoltests#Name:http://..." and "Name,Other" both mean Name.
   const name = raw.split(",")[0]!.split(":")[0]!.split("#").pop() || `HTTP${status}Error`;
-  return new ServiceError(name, parsed.message ?? parsed.Message ?? "", status, skewed);
+  return new ServiceError(name, parsed.message ?? parsed.Message ?? "", status);
 }
 
-/** How far the server's clock (its Date header) is ahead of ours, if more than the 5 minutes SigV4 allows. */
-function serverClockOffset(date: string | undefined): number | undefined {
+/** The server's clock (its Date header) minus ours, when it is 5 minutes or more off from `offsetMs`, the one in use. */
+function serverClockOffset(date: string | undefined, offsetMs: number): number | undefined {
   const server = date === undefined ? NaN : Date.parse(date);
   if (Number.isNaN(server)) return undefined;
-  const offset = server - Date.now();
-  return Math.abs(offset) > 5 * 60_000 ? offset : undefined;
+  const now = Date.now();
+  return Math.abs(server - (now + offsetMs)) >= 5 * 60_000 ? server - now : undefined;
 }
 
 function errorType(error: unknown): "THROTTLING" | "TRANSIENT" | "SERVER_ERROR" | "CLIENT_ERROR" {

@@ -137,6 +137,7 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
       // Exactly these keys; the call never consults the ambient chain.
       keys,
       endpoint: ctx.endpoint,
+      env: req.env,
       agents: createAgents(req.env),
       connectMs: limits.connectMs,
       requestMs: limits.requestMs,

@@ -55,6 +55,18 @@ describe("the endpoint rules' URL for each ECR host form (no override)", () => {
   });
 });
 
+describe("FIPS and dual-stack settings, read from the env the helper was given", () => {
+  const PRIV = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+  it.each([
+    ["AWS_USE_FIPS_ENDPOINT=true", { AWS_USE_FIPS_ENDPOINT: "true" }, "https://api.ecr-fips.us-east-1.amazonaws.com/"],
+    ["AWS_USE_DUALSTACK_ENDPOINT=TRUE", { AWS_USE_DUALSTACK_ENDPOINT: "TRUE" }, "https://ecr.us-east-1.api.aws/"],
+    ["both", { AWS_USE_FIPS_ENDPOINT: "true", AWS_USE_DUALSTACK_ENDPOINT: "true" }, "https://ecr-fips.us-east-1.api.aws/"],
+    ["false leaves the standard endpoint", { AWS_USE_FIPS_ENDPOINT: "false", AWS_USE_DUALSTACK_ENDPOINT: "false" }, "https://api.ecr.us-east-1.amazonaws.com/"],
+  ])("%s", async (_, env, url) => {
+    expect(await endpointFor(PRIV, env)).toBe(url);
+  });
+});
+
 describe("endpoint overrides, read from the env the helper was given", () => {
   const PRIV = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
   const A = "http://127.0.0.1:1/";
