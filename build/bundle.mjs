@@ -3,6 +3,7 @@
 import { build } from "esbuild";
 import { readFile, rm } from "node:fs/promises";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
+import { endpointRulesOnly } from "./endpoint-rules-only.mjs";
 import { noEventStreams } from "./no-event-streams.mjs";
 
 const root = new URL("..", import.meta.url);
@@ -26,6 +27,6 @@ await build({
   define: { PACKAGE_VERSION: JSON.stringify(version) },
   // Bundled CommonJS dependencies (the AWS SDK) call require(); give ESM chunks one.
   banner: { js: 'import{createRequire as __cr}from"node:module";const require=__cr(import.meta.url);' },
-  plugins: [builtinImportsAsRequire, noEventStreams],
+  plugins: [builtinImportsAsRequire, noEventStreams, endpointRulesOnly],
   logLevel: "warning",
 });

@@ -8,6 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
+import { endpointRulesOnly } from "./endpoint-rules-only.mjs";
 import { noEventStreams } from "./no-event-streams.mjs";
 import { runtime } from "./node-runtime.mjs";
 import { buildIdMarker, sourceHash } from "./source-hash.mjs";
@@ -116,7 +117,7 @@ async function main() {
   const mainCode = await bundle({ entryPoints: [join(root, "src/main.ts")], plugins: [mintAsAsset] });
   writeFileSync(mainJs, `/* ${buildIdMarker(sourceHash(root))} */\n${mainCode}`);
   const mintJs = join(work, MINT_ASSET);
-  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [sharedFromMain, chainAsAsset, noEventStreams] });
+  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [sharedFromMain, chainAsAsset, noEventStreams, endpointRulesOnly] });
   writeFileSync(mintJs, asAssetText(mint));
   const chain = await bundle({ entryPoints: [require.resolve("@aws-sdk/credential-providers")], plugins: [noEventStreams] });
   writeFileSync(join(work, CHAIN_ASSET), asAssetText(chain));
