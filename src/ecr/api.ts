@@ -59,13 +59,18 @@ const ErrorBody = z.object({
   Message: z.optional(z.string()),
 });
 
-/** An error answer, shaped as the SDK shapes them (name, message, $metadata) for explain() and the retry rules. */
+/**
+ * An error answer, shaped as the SDK shapes them (name, message, $metadata, $response) for
+ * explain(), src/net/problems.ts (a proxy's 401 is told by its WWW-Authenticate) and the retry rules.
+ */
 export class ServiceError extends Error {
   readonly $metadata: { httpStatusCode: number; clockSkewCorrected?: true };
-  constructor(name: string, message: string, status: number) {
+  readonly $response: { statusCode: number; headers: Record<string, string> };
+  constructor(name: string, message: string, status: number, headers: Record<string, string>) {
     super(message);
     this.name = name;
     this.$metadata = { httpStatusCode: status };
+    this.$response = { statusCode: status, headers };
   }
 }
 
@@ -169,7 +174,7 @@ function serviceError(body: string, headers: Record<string, string>, status: num
   const raw = headers["x-amzn-errortype"] ?? parsed.code ?? parsed.__type ?? "";
   // "aws.protocoltests#Name:http://..." and "Name,Other" both mean Name.
   const name = raw.split(",")[0]!.split(":")[0]!.split("#").pop() || `HTTP${status}Error`;
-  return new ServiceError(name, parsed.message ?? parsed.Message ?? "", status);
+  return new ServiceError(name, parsed.message ?? parsed.Message ?? "", status, headers);
 }
 
 /** The server's clock (its Date header) minus ours, when it is 5 minutes or more off from `offsetMs`, the one in use. */
