@@ -1,7 +1,8 @@
 /**
- * Minting ECR registry logins with GetAuthorizationToken. The only module that
- * imports the AWS SDK; the core loads it lazily for ECR hosts only.
- * Nothing is cached, logged or written: every call asks AWS afresh.
+ * Minting ECR registry logins with GetAuthorizationToken (./api.ts), with the
+ * keys of a triple or those the AWS credential chain finds. With ./api.ts, the
+ * only code that loads AWS SDK parts; the core imports it lazily, for ECR hosts
+ * only. Nothing is cached, logged or written: every call asks AWS afresh.
  */
 import { writeSync } from "node:fs";
 import type { AwsKeys, Minted } from "../credentials.js";

@@ -33,7 +33,9 @@ export type FakeEcrFault =
   | { kind: "malformed"; body?: string }
   | { kind: "server-error" }
   /** Answer 400 with this error type and message (e.g. one that echoes what the client sent). */
-  | { kind: "error"; type: string; message: string };
+  | { kind: "error"; type: string; message: string }
+  /** Answer exactly this (a proxy's error page, an error named only in a header). */
+  | { kind: "raw"; status: number; body: string; headers?: Record<string, string> };
 
 export interface FakeEcrRequest {
   accessKeyId: string;
@@ -226,6 +228,9 @@ export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
           return error(res, "ServerException", "Internal error", 500);
         case "error":
           return error(res, fault.type, fault.message);
+        case "raw":
+          res.writeHead(fault.status, fault.headers ?? {});
+          return void res.end(fault.body);
         case "huge":
           return sendHuge(res, fault.bytes, fault.declareLength === true);
       }
