@@ -8,6 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
+import { errorsFromMain } from "./errors-from-main.mjs";
 import { runtime } from "./node-runtime.mjs";
 import { buildIdMarker, sourceHash } from "./source-hash.mjs";
 
@@ -81,18 +82,6 @@ const mintAsAsset = {
   },
 };
 
-// The mint asset's side of the shared errors module (see MINT_LOADER).
-const errorsFromMain = {
-  name: "errors-from-main",
-  setup(build) {
-    // Only our own src/errors.ts: a dependency's errors.js (zod has one) must stay in the bundle, or
-    // esbuild keeps every module that imports it whole (zod's locales: ~390 KB more to evaluate).
-    build.onResolve({ filter: /(^|\/)errors\.js$/ }, ({ importer }) =>
-      importer.startsWith(join(root, "src")) ? { path: ERRORS_MODULE, external: true } : undefined,
-    );
-  },
-};
-
 async function main() {
   rmSync(work, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true }); // never leave a stale executable beside a failed build
@@ -106,7 +95,7 @@ async function main() {
   const mainCode = await bundle({ entryPoints: [join(root, "src/main.ts")], plugins: [mintAsAsset] });
   writeFileSync(mainJs, `/* ${buildIdMarker(sourceHash(root))} */\n${mainCode}`);
   const mintJs = join(work, MINT_ASSET);
-  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [errorsFromMain] });
+  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [errorsFromMain(root, ERRORS_MODULE)] });
   // A CommonJS wrapper of our own, so the asset is a function taking (exports, require, module).
   writeFileSync(mintJs, `(function(exports,require,module){${mint}\n})`);
   const mintCache = join(work, MINT_CACHE_ASSET);
