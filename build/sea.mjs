@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
 import { endpointRulesOnly } from "./endpoint-rules-only.mjs";
+import { errorsFromMain } from "./errors-from-main.mjs";
 import { noEventStreams } from "./no-event-streams.mjs";
 import { runtime } from "./node-runtime.mjs";
 import { buildIdMarker, sourceHash } from "./source-hash.mjs";
@@ -64,7 +65,8 @@ async function bundle(options) {
 // second asset. `require` here is the SEA's own (built-ins only). The mint asset gets the main
 // bundle's errors module instead of a copy of its own, so `instanceof HelperError` holds across
 // bundles. (Not zod: requiring its namespace would put all of zod into the main bundle.)
-const SHARED = { "codespaces:errors": "./errors.ts" };
+const ERRORS_MODULE = "codespaces:errors";
+const SHARED = { [ERRORS_MODULE]: "./errors.ts" };
 const CHAIN_ASSET = "chain.js";
 const assetLoader = (asset, { cacheAsset, shareMain }) => `
 const sea = require("node:sea");
@@ -89,18 +91,6 @@ const asAsset = (filter, asset, options = {}) => ({
 const mintAsAsset = asAsset(/(^|\/)ecr\/mint\.js$/, MINT_ASSET, { cacheAsset: MINT_CACHE_ASSET, shareMain: true });
 const chainAsAsset = asAsset(/^@aws-sdk\/credential-providers$/, CHAIN_ASSET);
 
-// The mint asset's side of the shared modules (see assetLoader).
-const sharedFromMain = {
-  name: "shared-from-main",
-  setup(build) {
-    // Only our own src/errors.ts: a dependency's errors.js (zod has one) must stay in the bundle, or
-    // esbuild keeps every module that imports it whole (zod's locales: ~390 KB more to evaluate).
-    build.onResolve({ filter: /(^|\/)errors\.js$/ }, ({ importer }) =>
-      importer.startsWith(join(root, "src")) ? { path: "codespaces:errors", external: true } : undefined,
-    );
-  },
-};
-
 /** A bundle as an asset: a CommonJS wrapper of our own, so it is a function taking (exports, require, module). */
 const asAssetText = (code) => `(function(exports,require,module){${code}\n})`;
 
@@ -117,7 +107,7 @@ async function main() {
   const mainCode = await bundle({ entryPoints: [join(root, "src/main.ts")], plugins: [mintAsAsset] });
   writeFileSync(mainJs, `/* ${buildIdMarker(sourceHash(root))} */\n${mainCode}`);
   const mintJs = join(work, MINT_ASSET);
-  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [sharedFromMain, chainAsAsset, noEventStreams, endpointRulesOnly] });
+  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [errorsFromMain(root, ERRORS_MODULE), chainAsAsset, noEventStreams, endpointRulesOnly] });
   writeFileSync(mintJs, asAssetText(mint));
   const chain = await bundle({ entryPoints: [require.resolve("@aws-sdk/credential-providers")], plugins: [noEventStreams] });
   writeFileSync(join(work, CHAIN_ASSET), asAssetText(chain));
