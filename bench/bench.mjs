@@ -55,11 +55,22 @@ async function medians(rows) {
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
-async function startFakeEcr() {
-  const outfile = join(work, "fake-ecr.mjs");
-  await build({ entryPoints: [join(root, "test/support/fake-ecr.ts")], bundle: true, platform: "node", format: "esm", packages: "external", outfile, logLevel: "warning" });
-  const { startFakeEcr: start } = await import(outfile);
-  return start({ keys: [KEY] });
+/** A test support module, bundled so that plain Node can import it. */
+async function support(name) {
+  const outfile = join(work, `${name.replaceAll("/", "-")}.mjs`);
+  await build({ entryPoints: [join(root, `test/support/${name}.ts`)], bundle: true, platform: "node", format: "esm", packages: "external", outfile, logLevel: "warning" });
+  return import(outfile);
+}
+
+/** The fake ECR over plain HTTP, and over HTTPS with a certificate from a throwaway CA (given as the system bundle). */
+async function startFakeEcrs() {
+  const { startFakeEcr } = await support("fake-ecr");
+  const { makeTestCa, issueServerCert } = await support("e2e/tls");
+  const dir = join(work, "ca");
+  mkdirSync(dir, { recursive: true });
+  const ca = await makeTestCa(dir);
+  const tls = await issueServerCert(ca, "fake-ecr", { ips: ["127.0.0.1"] });
+  return { plain: await startFakeEcr({ keys: [KEY] }), tls: await startFakeEcr({ keys: [KEY], tls }), caPath: ca.certPath };
 }
 
 /** The agent serving `runtime`, if one runs: its pid from `agent status`. */
@@ -93,10 +104,12 @@ const node24 = runtime("x64");
 // Each agent row has its own runtime directory, so its own agent.
 const runtimes = ["hit", "miss", "cold"].map((name) => join(work, `run-${name}`));
 for (const dir of runtimes) mkdirSync(dir, { recursive: true, mode: 0o700 });
-const fake = await startFakeEcr();
+const fakes = await startFakeEcrs();
 try {
-  const ecrEnv = { ...baseEnv, AWS_ENDPOINT_URL_ECR: fake.url, ECR_CONTAINER_REGISTRY_SERVER: ECR, ECR_CONTAINER_REGISTRY_USER: KEY.accessKeyId, ECR_CONTAINER_REGISTRY_PASSWORD: KEY.secretAccessKey };
+  const ecrEnv = { ...baseEnv, AWS_ENDPOINT_URL_ECR: fakes.plain.url, ECR_CONTAINER_REGISTRY_SERVER: ECR, ECR_CONTAINER_REGISTRY_USER: KEY.accessKeyId, ECR_CONTAINER_REGISTRY_PASSWORD: KEY.secretAccessKey };
   const agentOff = { ...ecrEnv, DOCKER_CREDENTIAL_CODESPACES_AGENT: "off" };
+  // What a real mint also pays: a TLS handshake and adding the system certificate store.
+  const agentOffTls = { ...agentOff, AWS_ENDPOINT_URL_ECR: fakes.tls.url, SSL_CERT_FILE: fakes.caPath };
   const [hitRun, missRun, coldRun] = runtimes;
   const agentRows = (cmd, pre) => [
     { name: `${pre} get (ECR, agent hit)`, cmd: [...cmd, "get"], env: { ...ecrEnv, XDG_RUNTIME_DIR: hitRun }, input: ECR, target: 1.3 },
@@ -109,6 +122,7 @@ try {
     { name: `${pre} get (not found)`, cmd: [...cmd, "get"], env: staticEnv, input: "nowhere.example", code: 1 },
     { name: `${pre} list`, cmd: [...cmd, "list"], env: staticEnv },
     { name: `${pre} get (ECR, agent off)`, cmd: [...cmd, "get"], env: agentOff, input: ECR, target: 2.0 },
+    { name: `${pre} get (ECR over HTTPS, agent off)`, cmd: [...cmd, "get"], env: agentOffTls, input: ECR },
   ];
   const rows = [{ name: "bare node 24 -e 0", cmd: [node24, "-e", "0"], env: baseEnv }];
   if (existsSync(exe)) rows.push(...cli([exe], "executable"), ...agentRows([exe], "executable"));
@@ -130,5 +144,6 @@ try {
   }
 } finally {
   if (existsSync(exe)) for (const dir of runtimes) await stopAgent(dir);
-  await fake.close();
+  await fakes.plain.close();
+  await fakes.tls.close();
 }

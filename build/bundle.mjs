@@ -11,7 +11,9 @@ import { readFile, rm } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
+import { endpointRulesOnly } from "./endpoint-rules-only.mjs";
 import { errorsFromMain } from "./errors-from-main.mjs";
+import { noEventStreams } from "./no-event-streams.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const src = join(root, "src");
@@ -69,5 +71,5 @@ await build({
   entryPoints: Object.fromEntries(lazy),
   outdir: dist,
   splitting: true,
-  plugins: [errorsFromMain(root, "./main.js"), builtinImportsAsRequire],
+  plugins: [errorsFromMain(root, "./main.js"), builtinImportsAsRequire, noEventStreams, endpointRulesOnly],
 });

@@ -10,10 +10,12 @@ import * as errors from "../src/errors.js";
 import { startFakeEcr } from "../test/support/fake-ecr.js";
 
 async function main(): Promise<void> {
+  // The id under which the asset asks for the main bundle's errors module (build/sea.mjs SHARED).
   const [src, dst, errorsModule] = process.argv.slice(2) as [string, string, string];
+  const shared: Record<string, unknown> = { [errorsModule]: errors };
   const script = new Script(readFileSync(src, "utf8"), { filename: "mint.js" });
   const mod = { exports: {} as typeof Mint };
-  script.runInThisContext()(mod.exports, (id: string) => (id === errorsModule ? errors : require(id)), mod);
+  script.runInThisContext()(mod.exports, (id: string) => shared[id] ?? require(id), mod);
   const keys = { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" };
   const fake = await startFakeEcr({ keys: [keys] });
   try {

@@ -8,7 +8,9 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { builtinImportsAsRequire } from "./builtin-imports.mjs";
+import { endpointRulesOnly } from "./endpoint-rules-only.mjs";
 import { errorsFromMain } from "./errors-from-main.mjs";
+import { noEventStreams } from "./no-event-streams.mjs";
 import { runtime } from "./node-runtime.mjs";
 import { buildIdMarker, sourceHash } from "./source-hash.mjs";
 
@@ -57,30 +59,40 @@ async function bundle(options) {
   return text;
 }
 
-// In the executable `import("./ecr/mint.js")` becomes this module: it evaluates the mint bundle kept as
-// an asset, so the AWS SDK is neither parsed nor compiled unless an ECR login is asked for. `require`
-// here is the SEA's own (built-ins only). The asset gets the main bundle's errors module instead of a
-// copy of its own, so `instanceof HelperError` holds across the two bundles.
+// In the executable `import("./ecr/mint.js")` becomes a module that evaluates the mint bundle kept as
+// an asset, so the AWS code is neither parsed nor compiled unless an ECR login is asked for; the mint
+// asset in turn reaches the AWS credential chain (needed only without keys in a triple) through a
+// second asset. `require` here is the SEA's own (built-ins only). The mint asset gets the main
+// bundle's errors module instead of a copy of its own, so `instanceof HelperError` holds across
+// bundles. (Not zod: requiring its namespace would put all of zod into the main bundle.)
 const ERRORS_MODULE = "codespaces:errors";
-const MINT_LOADER = `
+const SHARED = { [ERRORS_MODULE]: "./errors.ts" };
+const CHAIN_ASSET = "chain.js";
+const assetLoader = (asset, { cacheAsset, shareMain }) => `
 const sea = require("node:sea");
 const vm = require("node:vm");
-const errors = require("./errors.ts");
+const shared = ${shareMain ? `{ ${Object.entries(SHARED).map(([id, path]) => `${JSON.stringify(id)}: require(${JSON.stringify(path)})`).join(", ")} }` : "{}"};
 let cachedData;
-try { cachedData = Buffer.from(sea.getAsset(${JSON.stringify(MINT_CACHE_ASSET)})); } catch {}
-const script = new vm.Script(sea.getAsset(${JSON.stringify(MINT_ASSET)}, "utf8"), { filename: ${JSON.stringify(MINT_ASSET)}, cachedData });
+${cacheAsset ? `try { cachedData = Buffer.from(sea.getAsset(${JSON.stringify(cacheAsset)})); } catch {}` : ""}
+const script = new vm.Script(sea.getAsset(${JSON.stringify(asset)}, "utf8"), { filename: ${JSON.stringify(asset)}, cachedData });
 const mod = { exports: {} };
-script.runInThisContext()(mod.exports, (id) => (id === ${JSON.stringify(ERRORS_MODULE)} ? errors : require(id)), mod);
+script.runInThisContext()(mod.exports, (id) => shared[id] ?? require(id), mod);
 module.exports = mod.exports;
 `;
 
-const mintAsAsset = {
-  name: "mint-as-sea-asset",
+/** An esbuild plugin turning imports matching `filter` into a loader of `asset`. */
+const asAsset = (filter, asset, options = {}) => ({
+  name: `${asset}-as-sea-asset`,
   setup(build) {
-    build.onResolve({ filter: /(^|\/)ecr\/mint\.js$/ }, () => ({ path: "mint", namespace: "sea-asset" }));
-    build.onLoad({ filter: /.*/, namespace: "sea-asset" }, () => ({ contents: MINT_LOADER, loader: "js", resolveDir: join(root, "src") }));
+    build.onResolve({ filter }, () => ({ path: asset, namespace: "sea-asset" }));
+    build.onLoad({ filter: /.*/, namespace: "sea-asset" }, () => ({ contents: assetLoader(asset, options), loader: "js", resolveDir: join(root, "src") }));
   },
-};
+});
+const mintAsAsset = asAsset(/(^|\/)ecr\/mint\.js$/, MINT_ASSET, { cacheAsset: MINT_CACHE_ASSET, shareMain: true });
+const chainAsAsset = asAsset(/^@aws-sdk\/credential-providers$/, CHAIN_ASSET);
+
+/** A bundle as an asset: a CommonJS wrapper of our own, so it is a function taking (exports, require, module). */
+const asAssetText = (code) => `(function(exports,require,module){${code}\n})`;
 
 async function main() {
   rmSync(work, { recursive: true, force: true });
@@ -95,14 +107,15 @@ async function main() {
   const mainCode = await bundle({ entryPoints: [join(root, "src/main.ts")], plugins: [mintAsAsset] });
   writeFileSync(mainJs, `/* ${buildIdMarker(sourceHash(root))} */\n${mainCode}`);
   const mintJs = join(work, MINT_ASSET);
-  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [errorsFromMain(root, ERRORS_MODULE)] });
-  // A CommonJS wrapper of our own, so the asset is a function taking (exports, require, module).
-  writeFileSync(mintJs, `(function(exports,require,module){${mint}\n})`);
+  const mint = await bundle({ entryPoints: [join(root, "src/ecr/mint.ts")], plugins: [errorsFromMain(root, ERRORS_MODULE), chainAsAsset, noEventStreams, endpointRulesOnly] });
+  writeFileSync(mintJs, asAssetText(mint));
+  const chain = await bundle({ entryPoints: [require.resolve("@aws-sdk/credential-providers")], plugins: [noEventStreams] });
+  writeFileSync(join(work, CHAIN_ASSET), asAssetText(chain));
   const mintCache = join(work, MINT_CACHE_ASSET);
   // The warm-up (build/sea-warmup.ts) mints once with the asset so the cache covers a real mint.
   const warmup = join(work, "warmup.cjs");
-  writeFileSync(warmup, await bundle({ entryPoints: [join(root, "build/sea-warmup.ts")], minify: false }));
-  execFileSync(node, [...PREDICTABLE, warmup, mintJs, mintCache, ERRORS_MODULE], { cwd: work, env: { ...cleanEnv, HOME: work }, stdio: "inherit" });
+  writeFileSync(warmup, await bundle({ entryPoints: [join(root, "build/sea-warmup.ts")] }));
+  execFileSync(node, [...PREDICTABLE, warmup, mintJs, mintCache, ...Object.keys(SHARED)], { cwd: work, env: { ...cleanEnv, HOME: work }, stdio: "inherit" });
   rmSync(warmup);
 
   mkdirSync(out, { recursive: true });
@@ -112,7 +125,7 @@ async function main() {
     // directory leaks into the executable.
     const blob = `${arch}.blob`;
     const config = `${arch}.sea.json`;
-    const assets = { [MINT_ASSET]: MINT_ASSET };
+    const assets = { [MINT_ASSET]: MINT_ASSET, [CHAIN_ASSET]: CHAIN_ASSET };
     if (codeCache) assets[MINT_CACHE_ASSET] = MINT_CACHE_ASSET;
     const seaConfig = {
       main: "main.js",

@@ -163,9 +163,6 @@ export function explain(err: unknown, ctx: Context, limits: MintLimits, signal: 
   if (code !== undefined && NETWORK.has(code)) {
     return `${h}: could not reach ${ctx.url()} (${code}); check network access to AWS or AWS_ENDPOINT_URL*${proxyHint(ctx.env, protocol)}`;
   }
-  if (/custom endpoint/i.test(message)) {
-    return `${h}: a custom ECR endpoint is configured (endpoint_url or AWS_ENDPOINT_URL*) but cannot be combined with this FIPS/dual-stack registry: ${redact(message)}`;
-  }
   if (name === "SyntaxError" || /deserializ|parse|JSON/i.test(message)) {
     return `${h}: malformed response from ${ctx.url()} ${tag}`;
   }

@@ -1,18 +1,17 @@
 /**
- * Minting ECR registry logins with GetAuthorizationToken. The only module that
- * imports the AWS SDK; the core loads it lazily for ECR hosts only.
- * Nothing is cached, logged or written: every call asks AWS afresh.
+ * Minting ECR registry logins with GetAuthorizationToken (./api.ts), with the
+ * keys of a triple or those the AWS credential chain finds. With ./api.ts, the
+ * only code that loads AWS SDK parts; the core imports it lazily, for ECR hosts
+ * only. Nothing is cached, logged or written: every call asks AWS afresh.
  */
-import { Transform, type Readable } from "node:stream";
-import { ECRClient, GetAuthorizationTokenCommand } from "@aws-sdk/client-ecr";
 import { writeSync } from "node:fs";
-import * as z from "zod/mini";
 import type { AwsKeys, Minted } from "../credentials.js";
 import { DEBUG_VARIABLE } from "../debug.js";
 import { HelperError, NoAwsCredentialsError } from "../errors.js";
 import { createAgents } from "../net/agents.js";
 import type { EcrHost } from "./host.js";
-import { Context, Deadline, explain, Malformed, MAX_RESPONSE_BYTES, redact, seconds, TooLarge } from "./failure.js";
+import { type AuthorizationData, getAuthorizationToken } from "./api.js";
+import { Context, Deadline, explain, Malformed, redact, seconds } from "./failure.js";
 import { passwordOfAuthorizationToken } from "./token.js";
 
 export interface MintLimits {
@@ -61,12 +60,6 @@ if (process.env[DEBUG_VARIABLE] === "1") writeSync(2, `${DEBUG_VARIABLE}: AWS SD
 // Passed wherever the SDK accepts a logger, so nothing it says reaches stderr
 // (e.g. the "multiple credential sources" warning of the default chain).
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-
-// expiresAt only lets the agent cache the token: an odd one means "unknown", never a failed mint.
-const AuthorizationData = z.object({ authorizationToken: z.string(), expiresAt: z.catch(z.optional(z.date()), undefined) });
-type AuthorizationData = z.infer<typeof AuthorizationData>;
-const PrivateOutput = z.object({ authorizationData: z.array(AuthorizationData).check(z.minLength(1)) });
-const PublicOutput = z.object({ authorizationData: AuthorizationData });
 
 export async function mintEcrCredentials(req: MintRequest): Promise<Minted> {
   const limits = { ...DEFAULT_LIMITS, ...req.limits };
@@ -139,115 +132,24 @@ async function defaultChainKeys(req: MintRequest, ctx: Context, limits: MintLimi
 }
 
 async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: MintLimits, signal: AbortSignal): Promise<AuthorizationData> {
-  const endpoint = ctx.endpoint;
-  const agents = createAgents(req.env);
-  const base = {
-    // Exactly these keys; the client never consults the ambient chain.
-    credentials: {
-      accessKeyId: keys.accessKeyId,
-      secretAccessKey: keys.secretAccessKey,
-      ...(keys.sessionToken ? { sessionToken: keys.sessionToken } : {}),
-    },
-    ...(profileOf(req.env)),
-    maxAttempts: limits.maxAttempts,
-    retryMode: "standard",
-    logger: silent,
-    requestHandler: {
-      connectionTimeout: limits.connectMs,
-      requestTimeout: limits.requestMs,
-      socketTimeout: limits.requestMs,
-      // Without this requestTimeout only logs a warning; socketTimeout is a second bound.
-      throwOnRequestTimeout: true,
-      logger: silent,
-      httpAgent: agents.http,
-      httpsAgent: agents.https,
-    },
-    // The endpoint rules reject a custom endpoint combined with FIPS or dual-stack.
-    ...(endpoint
-      ? { endpoint, useFipsEndpoint: false, useDualstackEndpoint: false }
-      : req.host.kind === "private"
-        ? { ...(req.host.fips ? { useFipsEndpoint: true } : {}), ...(req.host.dualStack ? { useDualstackEndpoint: true } : {}) }
-        : {}),
-  };
-
-  // Records where the request really went, for messages about the network.
-  const recordUrl = <A extends { request: unknown }, R>(next: (args: A) => Promise<R>) => (args: A) => {
-    const r = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
-    if (r.hostname) ctx.requestUrl = `${r.protocol ?? "https:"}//${r.hostname}${r.port ? `:${r.port}` : ""}${r.path ?? "/"}`;
-    return next(args);
-  };
-  const recordUrlOptions = { step: "finalizeRequest", name: "ecrRecordUrl" } as const;
-
-  // Bounds the response body below the deserializer (low priority: nearer the
-  // wire), which would otherwise read any amount into memory.
-  const boundBody = <A, R extends { response: unknown }>(next: (args: A) => Promise<R>) => async (args: A) => {
-    const out = await next(args);
-    const response = out.response as { headers?: Record<string, string>; body?: Readable };
-    const body = response.body;
-    if (body === undefined || typeof body.pipe !== "function") return out;
-    if (Number(response.headers?.["content-length"] ?? 0) > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      throw new TooLarge();
-    }
-    response.body = limited(body);
-    return out;
-  };
-  const boundBodyOptions = { step: "deserialize", priority: "low", name: "ecrBoundResponse" } as const;
-
-  // The two APIs differ only in client, command and response shape. ECR
-  // Public's token API lives in us-east-1 only.
-  let client: { destroy(): void };
-  let token: () => Promise<AuthorizationData | undefined>;
-  if (req.host.kind === "private") {
-    const ecr = new ECRClient({ ...base, region: req.host.region });
-    ecr.middlewareStack.add(recordUrl, recordUrlOptions);
-    ecr.middlewareStack.add(boundBody, boundBodyOptions);
-    token = async () => {
-      const out = await ecr.send(new GetAuthorizationTokenCommand({}), { abortSignal: signal });
-      return PrivateOutput.safeParse(out).data?.authorizationData[0];
-    };
-    client = ecr;
-  } else {
-    const { ECRPUBLICClient, GetAuthorizationTokenCommand: GetPublicAuthorizationTokenCommand } = await import(
-      "@aws-sdk/client-ecr-public"
-    );
-    const ecrPublic = new ECRPUBLICClient({ ...base, region: "us-east-1" });
-    ecrPublic.middlewareStack.add(recordUrl, recordUrlOptions);
-    ecrPublic.middlewareStack.add(boundBody, boundBodyOptions);
-    token = async () => {
-      const out = await ecrPublic.send(new GetPublicAuthorizationTokenCommand({}), { abortSignal: signal });
-      return PublicOutput.safeParse(out).data?.authorizationData;
-    };
-    client = ecrPublic;
-  }
   try {
-    const answer = await token();
+    const answer = await getAuthorizationToken({
+      host: req.host,
+      // Exactly these keys; the call never consults the ambient chain.
+      keys,
+      endpoint: ctx.endpoint,
+      env: req.env,
+      agents: createAgents(req.env),
+      connectMs: limits.connectMs,
+      requestMs: limits.requestMs,
+      maxAttempts: limits.maxAttempts,
+      signal,
+      onUrl: (url) => (ctx.requestUrl = url),
+    });
     if (answer === undefined) throw new Malformed();
     return answer;
   } catch (err) {
     if (err instanceof HelperError) throw err;
     throw new HelperError(explain(err, ctx, limits, signal));
-  } finally {
-    client.destroy();
   }
-}
-
-/** `body`, failing with TooLarge and hanging up as soon as it passes MAX_RESPONSE_BYTES. */
-function limited(body: Readable): Readable {
-  let size = 0;
-  const limiter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      size += chunk.length;
-      if (size <= MAX_RESPONSE_BYTES) return done(null, chunk);
-      body.destroy();
-      done(new TooLarge());
-    },
-  });
-  body.on("error", (error) => limiter.destroy(error));
-  return body.pipe(limiter);
-}
-
-function profileOf(env: MintRequest["env"]): { profile?: string } {
-  const profile = env["AWS_PROFILE"];
-  return profile ? { profile } : {};
 }

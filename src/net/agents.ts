@@ -20,11 +20,22 @@ export interface Agents {
  * option; lines without it ignore the option and connect directly) and trust
  * the system's certificate store besides Node's bundled one.
  * Each call gives a fresh pair: an SDK client destroys its agents with itself.
+ * The HTTPS agent is made on first use: adding the system store costs several
+ * ms that a plain-HTTP endpoint (a loopback or VPC one) never needs.
  */
 export function createAgents(env: Env): Agents {
-  trustSystemCertificates(env);
   const proxy = proxyEnv(env);
   // Keep-alive as the SDK's own default agents have it: its retries reuse the connection.
   const options = { keepAlive: true, ...(proxy ? { proxyEnv: proxy } : {}) };
-  return { http: new HttpAgent(options), https: new HttpsAgent(options) };
+  let https: HttpsAgent | undefined;
+  return {
+    http: new HttpAgent(options),
+    get https() {
+      if (https === undefined) {
+        trustSystemCertificates(env);
+        https = new HttpsAgent(options);
+      }
+      return https;
+    },
+  };
 }

@@ -33,7 +33,9 @@ export type FakeEcrFault =
   | { kind: "malformed"; body?: string }
   | { kind: "server-error" }
   /** Answer 400 with this error type and message (e.g. one that echoes what the client sent). */
-  | { kind: "error"; type: string; message: string };
+  | { kind: "error"; type: string; message: string }
+  /** Answer exactly this (a proxy's error page, an error named only in a header). */
+  | { kind: "raw"; status: number; body: string; headers?: Record<string, string> };
 
 export interface FakeEcrRequest {
   accessKeyId: string;
@@ -98,7 +100,10 @@ type Verdict =
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=([a-z0-9;-]+),\s*Signature=([0-9a-f]{64})$/;
 
-function verify(req: IncomingMessage, body: Buffer, keys: FakeEcrKey[], forceUnknown: boolean): Verdict {
+/** 20240102T030405Z as milliseconds since the epoch. */
+const amzTime = (text: string) => Date.parse(text.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z"));
+
+function verify(req: IncomingMessage, body: Buffer, keys: FakeEcrKey[], forceUnknown: boolean, nowMs: number): Verdict {
   const target = String(req.headers["x-amz-target"] ?? "");
   const api = TARGETS[target];
   if (!api) return { ok: false, type: "UnknownOperationException", message: "Unknown operation" };
@@ -118,6 +123,12 @@ function verify(req: IncomingMessage, body: Buffer, keys: FakeEcrKey[], forceUnk
   const amzDate = String(req.headers["x-amz-date"] ?? "");
   if (!amzDate.startsWith(date)) {
     return { ok: false, type: "InvalidSignatureException", message: "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.", record };
+  }
+  // AWS refuses a request signed more than 5 minutes away from its own clock.
+  const skew = amzTime(amzDate) - nowMs;
+  if (!(Math.abs(skew) <= 5 * 60_000)) {
+    const stamp = new Date(nowMs).toISOString().replace(/[-:]|\.\d+/g, "");
+    return { ok: false, type: "InvalidSignatureException", message: `Signature expired: ${amzDate} is now ${skew < 0 ? "earlier" : "later"} than ${stamp} (5 min.)`, record };
   }
   const signed = signedList.split(";");
   if (!signed.includes("host") || !signed.includes("x-amz-date")) {
@@ -172,6 +183,8 @@ export interface FakeEcrOptions {
   lifetimeS?: number;
   /** Answer each request only after this long (a slow AWS, to make gets overlap). */
   delayMs?: number;
+  /** How far the fake's clock (its Date header, the time it checks signatures against) is ahead of the real one. */
+  clockOffsetMs?: number;
   /** Serve HTTPS with this certificate (PEM files) instead of plain HTTP. */
   tls?: { certPath: string; keyPath: string };
 }
@@ -189,7 +202,9 @@ export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
       const body = Buffer.concat(chunks);
       if (fault?.kind === "hang") return; // never answer; close() destroys the socket
       if (fault?.kind === "close") return void req.socket.destroy();
-      const v = verify(req, body, opts.keys, fault?.kind === "unknown-key");
+      const now = Date.now() + (opts.clockOffsetMs ?? 0);
+      res.setHeader("date", new Date(now).toUTCString());
+      const v = verify(req, body, opts.keys, fault?.kind === "unknown-key", now);
       if (v.record) requests.push(v.record);
       if (!v.ok) return error(res, v.type, v.message);
       const { record, key } = v;
@@ -213,6 +228,9 @@ export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
           return error(res, "ServerException", "Internal error", 500);
         case "error":
           return error(res, fault.type, fault.message);
+        case "raw":
+          res.writeHead(fault.status, fault.headers ?? {});
+          return void res.end(fault.body);
         case "huge":
           return sendHuge(res, fault.bytes, fault.declareLength === true);
       }

@@ -2,42 +2,23 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseEcrHost } from "../../src/ecr/host.js";
 import { mintEcrCredentials } from "../../src/ecr/mint.js";
 
-// Every other ECR test points the SDK at a loopback fake with an endpoint
-// override, which bypasses the SDK's endpoint rules. Here no override is set:
-// a middleware just in front of the HTTP handler records the URL the SDK
-// resolved and stops the request there, so nothing ever connects.
+// Every other ECR test points the call at a loopback fake with an endpoint
+// override, which bypasses the endpoint rules. Here no override is set: the
+// HTTP handler records the URL the request was built for and stops there, so
+// nothing ever connects.
 const resolved = vi.hoisted(() => [] as string[]);
 const STOP = "stopped before sending";
 
-function capture<T extends { middlewareStack: { add: (...a: never[]) => void } }>(client: T): T {
-  const stop = () => async (args: { request: { protocol?: string; hostname?: string; port?: number; path?: string } }) => {
-    const { protocol, hostname, port, path } = args.request;
-    resolved.push(`${protocol}//${hostname}${port ? `:${port}` : ""}${path}`);
-    throw new Error(STOP);
-  };
-  (client.middlewareStack.add as (m: unknown, o: unknown) => void)(stop, { step: "deserialize", priority: "low", name: "captureEndpoint" });
-  return client;
-}
-
-vi.mock("@aws-sdk/client-ecr", async (original) => {
-  const sdk = await original<typeof import("@aws-sdk/client-ecr")>();
-  class ECRClient extends sdk.ECRClient {
-    constructor(...args: ConstructorParameters<typeof sdk.ECRClient>) {
-      super(...args);
-      capture(this);
+vi.mock("@smithy/node-http-handler", async (original) => {
+  const real = await original<typeof import("@smithy/node-http-handler")>();
+  class NodeHttpHandler extends real.NodeHttpHandler {
+    override async handle(request: { protocol?: string; hostname?: string; port?: number; path?: string }): Promise<never> {
+      const { protocol, hostname, port, path } = request;
+      resolved.push(`${protocol}//${hostname}${port ? `:${port}` : ""}${path}`);
+      throw new Error(STOP);
     }
   }
-  return { ...sdk, ECRClient };
-});
-vi.mock("@aws-sdk/client-ecr-public", async (original) => {
-  const sdk = await original<typeof import("@aws-sdk/client-ecr-public")>();
-  class ECRPUBLICClient extends sdk.ECRPUBLICClient {
-    constructor(...args: ConstructorParameters<typeof sdk.ECRPUBLICClient>) {
-      super(...args);
-      capture(this);
-    }
-  }
-  return { ...sdk, ECRPUBLICClient };
+  return { ...real, NodeHttpHandler };
 });
 
 const ENDPOINT_VARIABLES = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT", "AWS_REGION", "AWS_PROFILE"];
@@ -60,7 +41,7 @@ async function endpointFor(registry: string, env: Record<string, string> = {}): 
   return resolved[0]!;
 }
 
-describe("the SDK's endpoint for each ECR host form (no override)", () => {
+describe("the endpoint rules' URL for each ECR host form (no override)", () => {
   it.each([
     ["123456789012.dkr.ecr.us-east-1.amazonaws.com", "https://api.ecr.us-east-1.amazonaws.com/"],
     ["123456789012.dkr.ecr-fips.us-east-1.amazonaws.com", "https://api.ecr-fips.us-east-1.amazonaws.com/"],
@@ -71,6 +52,18 @@ describe("the SDK's endpoint for each ECR host form (no override)", () => {
     ["public.ecr.aws", "https://api.ecr-public.us-east-1.amazonaws.com/"],
   ])("%s -> %s", async (registry, url) => {
     expect(await endpointFor(registry)).toBe(url);
+  });
+});
+
+describe("FIPS and dual-stack settings, read from the env the helper was given", () => {
+  const PRIV = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+  it.each([
+    ["AWS_USE_FIPS_ENDPOINT=true", { AWS_USE_FIPS_ENDPOINT: "true" }, "https://api.ecr-fips.us-east-1.amazonaws.com/"],
+    ["AWS_USE_DUALSTACK_ENDPOINT=TRUE", { AWS_USE_DUALSTACK_ENDPOINT: "TRUE" }, "https://ecr.us-east-1.api.aws/"],
+    ["both", { AWS_USE_FIPS_ENDPOINT: "true", AWS_USE_DUALSTACK_ENDPOINT: "true" }, "https://ecr-fips.us-east-1.api.aws/"],
+    ["false leaves the standard endpoint", { AWS_USE_FIPS_ENDPOINT: "false", AWS_USE_DUALSTACK_ENDPOINT: "false" }, "https://api.ecr.us-east-1.amazonaws.com/"],
+  ])("%s", async (_, env, url) => {
+    expect(await endpointFor(PRIV, env)).toBe(url);
   });
 });
 

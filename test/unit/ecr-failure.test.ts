@@ -43,7 +43,6 @@ describe("explain", () => {
     ["refused", sdkError("Error", undefined, "", { code: "ECONNREFUSED" }), `${H}: could not reach ${URL} (ECONNREFUSED); check network access to AWS or AWS_ENDPOINT_URL*`],
     ["DNS, in the cause", sdkError("Error", undefined, "", { cause: { code: "ENOTFOUND" } }), `${H}: could not reach ${URL} (ENOTFOUND); check network access to AWS or AWS_ENDPOINT_URL*`],
     ["an unknown code", sdkError("Error", undefined, "odd", { code: "EWHATEVER" }), `${H}: GetAuthorizationToken at ${URL} failed (Error): odd`],
-    ["custom endpoint rule", sdkError("Error", undefined, "Invalid Configuration: Custom endpoint with FIPS"), `${H}: a custom ECR endpoint is configured (endpoint_url or AWS_ENDPOINT_URL*) but cannot be combined with this FIPS/dual-stack registry: Invalid Configuration: Custom endpoint with FIPS`],
     ["body not JSON", sdkError("SyntaxError", 500), `${H}: malformed response from ${URL} (SyntaxError, HTTP 500)`],
     ["deserialization", sdkError("Error", undefined, "Deserialization error: to see the raw response"), `${H}: malformed response from ${URL} (Error)`],
     ["server error", sdkError("InternalFailure", 500), `${H}: the ECR API at ${URL} failed (InternalFailure, HTTP 500); try again later`],

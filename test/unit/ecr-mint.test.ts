@@ -275,6 +275,78 @@ describe("errors are one line, name the host and the cause, and hold no secret",
   });
 });
 
+describe("the answer, read as the SDK reads awsJson1_1", () => {
+  it("returns the token's expiry from expiresAt (epoch seconds)", async () => {
+    const before = Date.now();
+    const c = await mint({ host: USE1, keys: KEY_A });
+    const expected = fakePasswordPayload(c.secret).expiration * 1000;
+    expect(c.expiresAt?.getTime()).toBe(expected);
+    expect(expected).toBeGreaterThan(before + 11 * 3600_000);
+  });
+
+  it.each([
+    ["a bare name", "AccessDeniedException"],
+    ["a namespaced name", "com.amazonaws.ecr#AccessDeniedException"],
+    ["a name with a URI suffix", "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/"],
+    ["a namespaced name with a suffix", "aws.protocoltests#AccessDeniedException:http://x/"],
+  ])("takes the error name from %s", async (_, type) => {
+    fake.setFault({ kind: "error", type, message: "User: arn:aws:iam::111122223333:user/dev is not authorized" });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/denied arn:aws:iam::111122223333:user\/dev permission .*\(AccessDeniedException, HTTP 400\)/);
+  });
+
+  it("takes the error name from the x-amzn-errortype header before the body", async () => {
+    fake.setFault({ kind: "raw", status: 400, body: "{}", headers: { "x-amzn-errortype": "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/" } });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/has expired \(ExpiredTokenException, HTTP 400\); refresh the temporary AWS credentials$/);
+  });
+
+  it("a server error page that is not JSON is retried, then named by its status", async () => {
+    fake.setFault({ kind: "raw", status: 502, body: "<html>Bad Gateway</html>" });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/the ECR API at http:\/\/127\.0\.0\.1:\d+\/ failed \(HTTP502Error, HTTP 502\); try again later$/);
+    expect(fake.requests).toHaveLength(3);
+  });
+
+  it("a client error is not retried", async () => {
+    fake.setFault({ kind: "error", type: "AccessDeniedException", message: "no" });
+    await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("reads ECR Public's single authorizationData and its expiry", async () => {
+    const c = await mint({ host: PUBLIC, keys: KEY_A });
+    expect(c.expiresAt?.getTime()).toBe(fakePasswordPayload(c.secret).expiration * 1000);
+  });
+
+  it.each([
+    ["a negative expiresAt", -5],
+    ["a string expiresAt", "soon"],
+  ])("a token with %s is still a token, with no known expiry", async (_, expiresAt) => {
+    const token = Buffer.from("AWS:pw").toString("base64");
+    fake.setFault({ kind: "malformed", body: JSON.stringify({ authorizationData: [{ authorizationToken: token, expiresAt }] }) });
+    const c = await mint({ host: USE1, keys: KEY_A });
+    expect(c).toEqual({ username: "AWS", secret: "pw" });
+  });
+
+  it("signs again with the server's clock when AWS says the signature is too old, as the SDK does", async () => {
+    const skewed = await startFakeEcr({ keys: [KEY_A], clockOffsetMs: 60 * 60_000 });
+    try {
+      const c = await mint({ host: USE1, keys: KEY_A, env: envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }) });
+      expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
+      expect(skewed.requests).toHaveLength(2);
+    } finally {
+      await skewed.close();
+    }
+  });
+
+  it("says the clock is wrong when even the corrected request is refused", async () => {
+    fake.setFault({ kind: "error", type: "InvalidSignatureException", message: "Signature expired: 20200101T000000Z is now earlier than 20200101T001000Z (5 min.)" });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/AWS rejected the request time \(InvalidSignatureException, HTTP 400\); the system clock is probably wrong/);
+  });
+});
+
 describe("hostile endpoints", () => {
   it("an endpoint that accepts and then closes the connection is a closed connection, not a timeout", async () => {
     fake.setFault({ kind: "close" });
