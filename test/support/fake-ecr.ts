@@ -103,10 +103,24 @@ const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/
 /** 20240102T030405Z as milliseconds since the epoch. */
 const amzTime = (text: string) => Date.parse(text.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z"));
 
-function verify(req: IncomingMessage, body: Buffer, keys: FakeEcrKey[], forceUnknown: boolean, nowMs: number): Verdict {
+/** A JSON object, as an awsJson1_1 request body must be. */
+function isJsonObject(body: Buffer): boolean {
+  try {
+    const value: unknown = JSON.parse(body.toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+function verify(req: IncomingMessage, body: Buffer, keys: FakeEcrKey[], forceUnknown: boolean, nowMs: number, skewType: string): Verdict {
   const target = String(req.headers["x-amz-target"] ?? "");
   const api = TARGETS[target];
   if (!api) return { ok: false, type: "UnknownOperationException", message: "Unknown operation" };
+  // The awsJson1_1 protocol: this content type and a JSON object body, or AWS refuses to read the request.
+  if (req.method !== "POST" || req.headers["content-type"] !== "application/x-amz-json-1.1" || !isJsonObject(body)) {
+    return { ok: false, type: "SerializationException", message: "Start of structure or map found where not expected." };
+  }
   const m = AUTH.exec(String(req.headers.authorization ?? ""));
   if (!m) return { ok: false, type: "MissingAuthenticationTokenException", message: "Missing Authentication Token" };
   const [, accessKeyId = "", date = "", region = "", service = "", signedList = "", signature = ""] = m;
@@ -128,7 +142,8 @@ function verify(req: IncomingMessage, body: Buffer, keys: FakeEcrKey[], forceUnk
   const skew = amzTime(amzDate) - nowMs;
   if (!(Math.abs(skew) <= 5 * 60_000)) {
     const stamp = new Date(nowMs).toISOString().replace(/[-:]|\.\d+/g, "");
-    return { ok: false, type: "InvalidSignatureException", message: `Signature expired: ${amzDate} is now ${skew < 0 ? "earlier" : "later"} than ${stamp} (5 min.)`, record };
+    const message = skewType === "InvalidSignatureException" ? `Signature expired: ${amzDate} is now ${skew < 0 ? "earlier" : "later"} than ${stamp} (5 min.)` : "The difference between the request time and the current time is too large.";
+    return { ok: false, type: skewType, message, record };
   }
   const signed = signedList.split(";");
   if (!signed.includes("host") || !signed.includes("x-amz-date")) {
@@ -185,6 +200,8 @@ export interface FakeEcrOptions {
   delayMs?: number;
   /** How far the fake's clock (its Date header, the time it checks signatures against) is ahead of the real one. */
   clockOffsetMs?: number;
+  /** The error a request signed too far from that clock gets (AWS services differ; default InvalidSignatureException). */
+  skewType?: string;
   /** Serve HTTPS with this certificate (PEM files) instead of plain HTTP. */
   tls?: { certPath: string; keyPath: string };
 }
@@ -204,7 +221,7 @@ export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
       if (fault?.kind === "close") return void req.socket.destroy();
       const now = Date.now() + (opts.clockOffsetMs ?? 0);
       res.setHeader("date", new Date(now).toUTCString());
-      const v = verify(req, body, opts.keys, fault?.kind === "unknown-key", now);
+      const v = verify(req, body, opts.keys, fault?.kind === "unknown-key", now, opts.skewType ?? "InvalidSignatureException");
       if (v.record) requests.push(v.record);
       if (!v.ok) return error(res, v.type, v.message);
       const { record, key } = v;

@@ -289,6 +289,7 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
     ["a namespaced name", "com.amazonaws.ecr#AccessDeniedException"],
     ["a name with a URI suffix", "AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/"],
     ["a namespaced name with a suffix", "aws.protocoltests#AccessDeniedException:http://x/"],
+    ["a list of names", "AccessDeniedException,ThrottlingException"],
   ])("takes the error name from %s", async (_, type) => {
     fake.setFault({ kind: "error", type, message: "User: arn:aws:iam::111122223333:user/dev is not authorized" });
     const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
@@ -299,6 +300,15 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
     fake.setFault({ kind: "raw", status: 400, body: "{}", headers: { "x-amzn-errortype": "ExpiredTokenException:http://internal.amazon.com/coral/com.amazon.coral.service/" } });
     const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
     expect(m).toMatch(/has expired \(ExpiredTokenException, HTTP 400\); refresh the temporary AWS credentials$/);
+  });
+
+  it.each([
+    ["code", "Message", { code: "AccessDeniedException", Message: "User: arn:aws:iam::111122223333:user/dev is not authorized" }],
+    ["__type", "message", { __type: "AccessDeniedException", message: "User: arn:aws:iam::111122223333:user/dev is not authorized" }],
+  ])("reads an error body's name from %s and its text from %s", async (_, __, body) => {
+    fake.setFault({ kind: "raw", status: 400, body: JSON.stringify(body) });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/denied arn:aws:iam::111122223333:user\/dev permission .*\(AccessDeniedException, HTTP 400\)/);
   });
 
   it("a server error page that is not JSON is retried, then named by its status", async () => {
@@ -331,6 +341,17 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
 
   it("signs again with the server's clock when AWS says the signature is too old, as the SDK does", async () => {
     const skewed = await startFakeEcr({ keys: [KEY_A], clockOffsetMs: 60 * 60_000 });
+    try {
+      const c = await mint({ host: USE1, keys: KEY_A, env: envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }) });
+      expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
+      expect(skewed.requests).toHaveLength(2);
+    } finally {
+      await skewed.close();
+    }
+  });
+
+  it("also signs again for a skew error that names no expired signature (the correction, not the message, makes it a retry)", async () => {
+    const skewed = await startFakeEcr({ keys: [KEY_A], clockOffsetMs: -60 * 60_000, skewType: "RequestTimeTooSkewed" });
     try {
       const c = await mint({ host: USE1, keys: KEY_A, env: envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }) });
       expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
