@@ -134,10 +134,9 @@ export async function getAuthorizationToken(call: ApiCall): Promise<Authorizatio
           }
           throw error;
         }
-        retries.recordSuccess(token);
         return parseOutput(call.host, body);
       } catch (error) {
-        if (call.signal.aborted || error instanceof TooLarge) throw error;
+        // The SDK's classification decides: an abort or an oversized answer is a client error, not retried.
         try {
           token = await retries.refreshRetryTokenForRetry(token, { errorType: errorType(error), error } as never);
         } catch {

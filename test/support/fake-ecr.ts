@@ -50,6 +50,8 @@ export interface FakeEcr {
   /** Body bytes the last "huge" answer got written before the client stopped reading. */
   hugeBytesSent: number;
   setFault(fault: FakeEcrFault | undefined): void;
+  /** Connections clients still hold open (keep-alive ones included). */
+  openConnections(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -307,6 +309,9 @@ export async function startFakeEcr(opts: FakeEcrOptions): Promise<FakeEcr> {
     setFault(f) {
       fault = f;
       throttled = 0;
+    },
+    openConnections() {
+      return new Promise<number>((resolve, reject) => server.getConnections((error, n) => (error ? reject(error) : resolve(n))));
     },
     close() {
       return new Promise<void>((resolve) => {

@@ -311,6 +311,17 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
     expect(m).toMatch(/denied arn:aws:iam::111122223333:user\/dev permission .*\(AccessDeniedException, HTTP 400\)/);
   });
 
+  it("leaves no connection open behind it (the keep-alive agent is closed with the call)", async () => {
+    await mint({ host: USE1, keys: KEY_A });
+    // The server sees the close a moment later: poll, bounded.
+    let open = await fake.openConnections();
+    for (let i = 0; i < 100 && open > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      open = await fake.openConnections();
+    }
+    expect(open).toBe(0);
+  });
+
   it("a server error page that is not JSON is retried, then named by its status", async () => {
     fake.setFault({ kind: "raw", status: 502, body: "<html>Bad Gateway</html>" });
     const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
