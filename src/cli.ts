@@ -120,7 +120,7 @@ export async function run(io: Io): Promise<number> {
     if (verb === undefined) throw new HelperError(USAGE);
     if (verb === "-h" || verb === "--help" || verb === "help") {
       const { helpText } = await import("./help.js");
-      const text = helpText(verb === "help" ? rest[0] : undefined);
+      const text = helpText(rest[0]);
       if (text === undefined) throw new HelperError(`no help for ${JSON.stringify(rest[0])}; see --help`);
       io.stdout(`${text}\n`);
       return 0;

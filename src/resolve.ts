@@ -49,18 +49,22 @@ function passThroughEcrToken(key: string, registry: Registry): Credentials {
 
 /** Mints through the agent's in-memory cache (src/agent), which falls back to minting directly. */
 async function mint(key: string, host: EcrHost, env: Env, registry?: Registry): Promise<Credentials> {
-  const keys =
+  // A triple's keys, and where they came from (for messages); without one, the default chain.
+  const fromTriple =
     registry === undefined
       ? undefined
       : {
-          accessKeyId: registry.user,
-          secretAccessKey: registry.password,
-          ...(registry.sessionToken === undefined ? {} : { sessionToken: registry.sessionToken }),
+          source: `${registry.id}_CONTAINER_REGISTRY_*`,
+          keys: {
+            accessKeyId: registry.user,
+            secretAccessKey: registry.password,
+            ...(registry.sessionToken === undefined ? {} : { sessionToken: registry.sessionToken }),
+          },
         };
   const fresh = async () => {
     const { mintEcrCredentials } = await import("./ecr/mint.js");
-    return mintEcrCredentials({ registry: key, host, env, ...(registry && keys ? { source: `${registry.id}_CONTAINER_REGISTRY_*`, keys } : {}) });
+    return mintEcrCredentials({ registry: key, host, env, ...fromTriple });
   };
   const { throughAgent } = await import("./agent/client.js");
-  return throughAgent({ registry: key, env, ...(keys ? { keys } : {}) }, fresh);
+  return throughAgent({ registry: key, env, ...(fromTriple === undefined ? {} : { keys: fromTriple.keys }) }, fresh);
 }
