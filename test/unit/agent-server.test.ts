@@ -164,3 +164,168 @@ describe("a helper's get through the running agent (throughAgent)", () => {
     await expect(throughAgent(identity("f.test"), failing)).rejects.toBe(boom);
   });
 });
+
+describe("agent server, case by case", () => {
+  const soon = () => Date.now() + 60_000; // still valid, within the 5-minute margin: not served
+  const put = async (n: number, secret: string, expiresAt: number) => {
+    const holder = await get(n);
+    expect(holder.reply).toMatchObject({ t: "lease" });
+    holder.send(encode({ op: "put", secret, expiresAt }));
+    expect(await holder.next()).toEqual({ t: "ok" });
+  };
+
+  it("reads the idle time in whole seconds from the environment, else 30 minutes", () => {
+    expect(idleMs({ [IDLE_VARIABLE]: "61" })).toBe(61_000);
+    expect(idleMs({ [IDLE_VARIABLE]: "0.5" })).toBe(500);
+    for (const value of [undefined, "", "0", "-5", "abc", "Infinity"]) expect(idleMs({ [IDLE_VARIABLE]: value })).toBe(30 * 60_000);
+  });
+
+  it("leases a token about to expire with it as the fallback, and tells waiters to mint with it when the mint fails", async () => {
+    const expiresAt = soon();
+    await put(3, "near", expiresAt);
+    const holder = await get(3);
+    expect(holder.reply).toEqual({ t: "lease", stale: { secret: "near", expiresAt } });
+    const waiter = await get(3);
+    expect(waiter.reply).toEqual({ t: "wait" });
+    holder.send(encode({ op: "fail" }));
+    expect(await holder.next()).toEqual({ t: "ok" });
+    expect(await waiter.next()).toEqual({ t: "mint", stale: { secret: "near", expiresAt } });
+  });
+
+  it("drops an expired token, and tells waiters to mint when the leaseholder's token is about to expire", async () => {
+    await put(4, "gone", Date.now() + 50);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const holder = await get(4);
+    expect(holder.reply).toEqual({ t: "lease" });
+    const waiter = await get(4);
+    holder.send(encode({ op: "put", secret: "short", expiresAt: soon() }));
+    expect(await waiter.next()).toEqual({ t: "mint" });
+    expect((await runInProcess(["agent", "status"], { env })).stdout).toMatch(/, 1 token\(s\) in memory, 0 mint\(s\)/);
+  });
+
+  it("does not keep a put token that has already expired", async () => {
+    const holder = await get(5);
+    holder.send(encode({ op: "put", secret: "late", expiresAt: Date.now() - 1 }));
+    expect(await holder.next()).toEqual({ t: "ok" });
+    expect((await get(5)).reply).toEqual({ t: "lease" });
+  });
+
+  it("hands the lease on when the leaseholder hangs up, and forgets a waiter that hangs up", async () => {
+    const holder = await request(path, encode({ op: "get", key: keyOf(6) }));
+    if (holder.kind !== "reply") throw new Error("no agent");
+    const quitter = await request(path, encode({ op: "get", key: keyOf(6) }));
+    if (quitter.kind !== "reply") throw new Error("no agent");
+    expect(quitter.reply).toEqual({ t: "wait" });
+    quitter.socket.destroy();
+    const waiter = await get(6);
+    holder.socket.destroy();
+    expect(await waiter.next()).toEqual({ t: "mint" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await runInProcess(["agent", "status"], { env })).stdout).toMatch(/, 0 mint\(s\) under way/);
+    expect((await get(6)).reply).toEqual({ t: "lease" });
+  });
+
+  it("hangs up on a second get, a put or fail without the lease, and garbage", async () => {
+    const twice = await get(7);
+    twice.send(encode({ op: "get", key: keyOf(8) }));
+    expect(await twice.next()).toBeUndefined();
+    const waiter = await get(7);
+    waiter.send(encode({ op: "get", key: keyOf(9) }));
+    expect(await waiter.next()).toBeUndefined();
+    for (const line of [encode({ op: "put", secret: "x", expiresAt: Date.now() + 3600_000 }), encode({ op: "fail" }), "garbage\n"]) {
+      const opened = await request(path, line);
+      expect(opened.kind).toBe("broken");
+    }
+    // The leaseholder that was hung up on gave its lease back.
+    expect((await get(7)).reply).toEqual({ t: "lease" });
+    const other = await get(10);
+    other.send(encode({ op: "fail" }));
+    expect(await other.next()).toEqual({ t: "ok" });
+    other.send(encode({ op: "put", secret: "x", expiresAt: Date.now() + 3600_000 }));
+    expect(await other.next()).toBeUndefined();
+  });
+
+  it("counts only tokens still valid, and never shows a negative idle time", async () => {
+    await put(11, "valid", Date.now() + 3600_000);
+    await put(12, "brief", Date.now() + 40);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const status = await open(encode({ op: "status" }));
+    expect(status.reply).toMatchObject({ t: "status", pid: process.pid, tokens: 1, leases: 0 });
+    expect((status.reply as { idleExitMs: number }).idleExitMs).toBeGreaterThan(29 * 60_000);
+  });
+
+  it("refreshes a token's place when it is put again, so the least recently stored is dropped first", async () => {
+    // Tokens about to expire are leased again, so that they can be put again.
+    for (let n = 0; n < 1000; n++) await put(3000 + n, `s${n}`, soon());
+    await put(3000, "again", later());
+    await put(4000, "new", later());
+    expect((await get(3000)).reply).toMatchObject({ t: "hit", secret: "again" });
+    expect((await get(3001)).reply).toEqual({ t: "lease" });
+  }, 60_000);
+});
+
+describe("agent lifetime", () => {
+  const statusOf = async () => (await request(path, encode({ op: "status" }))).kind;
+
+  it("a second agent on the same folder leaves at once, and the first keeps serving", async () => {
+    await serve(env);
+    expect(await statusOf()).toBe("reply");
+  });
+
+  it("replaces a stale socket a crashed agent left", async () => {
+    await open(encode({ op: "stop" }));
+    await served;
+    // A socket file nobody listens on: bound elsewhere, moved into place, then abandoned.
+    const { createServer } = await import("node:net");
+    const { renameSync, existsSync } = await import("node:fs");
+    const elsewhere = `${path}.old`;
+    const crashed = createServer();
+    await new Promise<void>((resolve) => crashed.listen(elsewhere, resolve));
+    renameSync(elsewhere, path);
+    await new Promise((resolve) => crashed.close(resolve));
+    expect(existsSync(path)).toBe(true);
+    expect(await statusOf()).toBe("absent");
+    served = serve(env);
+    for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await statusOf()).toBe("reply");
+  });
+
+  it("leaves when idle, removing its socket, and when another agent took its path over, leaving that one's socket", async () => {
+    const { existsSync, unlinkSync } = await import("node:fs");
+    await open(encode({ op: "stop" }));
+    await served;
+    const started = Date.now();
+    served = serve({ ...env, [IDLE_VARIABLE]: "0.2" });
+    await served;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(existsSync(path)).toBe(false);
+
+    const first = serve(env);
+    for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    unlinkSync(path);
+    served = serve(env);
+    for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    await first;
+    expect(existsSync(path)).toBe(true);
+    expect(await statusOf()).toBe("reply");
+  });
+
+  it("stops on SIGTERM, SIGINT and SIGHUP, removing its socket", async () => {
+    const { existsSync } = await import("node:fs");
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+      await open(encode({ op: "stop" }));
+      await served;
+      const before = process.listeners(signal).length;
+      served = serve(env);
+      for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+      const added = process.listeners(signal).slice(before);
+      expect(added).toHaveLength(1);
+      added[0]!(signal);
+      await served;
+      expect(existsSync(path)).toBe(false);
+      process.off(signal, added[0]!);
+      served = serve(env);
+      for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+});
