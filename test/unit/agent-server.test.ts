@@ -93,6 +93,11 @@ describe("agent status and stop, through run(io)", () => {
     expect(status.stdout).toBe(`agent running: pid ${process.pid}, 1 token(s) in memory, 1 mint(s) under way, exits after 2 min idle\n`);
   });
 
+  it("agent serve beside a running agent leaves at once, quietly", async () => {
+    expect(await runInProcess(["agent", "serve"], { env })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect((await open(encode({ op: "status" }))).reply.t).toBe("status");
+  });
+
   it.each([[["agent"]], [["agent", "serve", "x"]], [["agent", "status", "x"]], [["agent", "start"]]])("%j is the usage line", async (argv) => {
     const r = await runInProcess(argv, { env });
     expect(r.code).toBe(1);
