@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +86,17 @@ describe("a helper with no agent running", () => {
     expect([state.spawned.length, first.calls()]).toEqual([1, 1]);
   });
 
+  it("takes a socket file nobody listens on (a crashed agent's) for no agent", async () => {
+    const path = socketPath(env) ?? "";
+    const crashed = createServer();
+    await new Promise<void>((resolve) => crashed.listen(`${path}.old`, resolve));
+    renameSync(`${path}.old`, path);
+    await new Promise((resolve) => crashed.close(resolve));
+    const first = minter(token("tok-1", inHours(12)), agentListening);
+    expect(await throughAgent({ registry: "a.test", env }, first.mint)).toEqual(token("tok-1", expect.any(Date)));
+    expect(state.spawned).toEqual([env]);
+  });
+
   it("mints directly, starting nothing, when the socket folder is not private", async () => {
     const dir = socketDir(env);
     mkdirSync(dir, { mode: 0o755 });
@@ -97,7 +108,7 @@ describe("a helper with no agent running", () => {
 });
 
 /** A scripted agent: answers each connection's lines with `script(line, n)` and records what it was sent. */
-async function fakeAgent(script: (request: Request | undefined, connection: number) => Array<Reply | string> | "silent") {
+async function fakeAgent(script: (request: Request | undefined, connection: number) => Array<Reply | string> | "silent" | "hang up") {
   const path = socketPath(env) ?? "";
   const received: Array<Array<Request | undefined>> = [];
   const sockets = new Set<Socket>();
@@ -112,7 +123,11 @@ async function fakeAgent(script: (request: Request | undefined, connection: numb
         mine.push(message);
         const replies = script(message, n);
         if (replies === "silent") return;
-        for (const reply of replies) socket.write(typeof reply === "string" ? reply : encode(reply));
+        if (replies === "hang up") return void socket.destroy();
+        for (const reply of replies) {
+          if (reply === "hang up") socket.end();
+          else socket.write(typeof reply === "string" ? reply : encode(reply));
+        }
       }),
     );
   });
@@ -171,22 +186,26 @@ describe("a helper following the agent's answers", () => {
   it("waits for the leaseholder's token, or mints when told to, falling back on a still-valid token", async () => {
     const boom = new Error("AWS unreachable");
     const expiresAt = far();
-    const answers: Array<Array<Reply>> = [
+    const answers: Array<Array<Reply | "hang up">> = [
       [{ t: "wait" }, { t: "hit", secret: "landed", expiresAt }],
       [{ t: "wait" }, { t: "mint", stale: stale() }],
       [{ t: "wait" }, { t: "mint", stale: { secret: "expired", expiresAt: Date.now() - 1 } }],
       [{ t: "mint" }],
+      [{ t: "wait" }, { t: "ok" }],
+      [{ t: "wait" }, "hang up"],
     ];
     await fakeAgent((message, n) => (message?.op === "get" ? (answers[n] ?? []) : []));
     expect(await throughAgent({ registry: "a.test", env }, minter(boom).mint)).toEqual(token("landed"));
     expect(await throughAgent({ registry: "a.test", env }, minter(boom).mint)).toEqual(token("stale"));
     await expect(throughAgent({ registry: "a.test", env }, minter(boom).mint)).rejects.toBe(boom);
     expect(await throughAgent({ registry: "a.test", env }, minter(token("own")).mint)).toEqual(token("own"));
+    await expect(throughAgent({ registry: "a.test", env }, minter(boom).mint)).rejects.toBe(boom);
+    expect(await throughAgent({ registry: "a.test", env }, minter(token("after-leaseholder-vanished")).mint)).toEqual(token("after-leaseholder-vanished"));
   });
 
   it("mints directly when the agent answers garbage, hangs up, or stays silent", async () => {
-    await fakeAgent((_, n) => (n === 0 ? ["garbage\n"] : n === 1 ? [{ t: "ok" }, "garbage\n"] : "silent"));
-    for (const secret of ["after-garbage", "after-ok", "after-silence"]) {
+    await fakeAgent((_, n) => (n === 0 ? ["garbage\n"] : n === 1 ? [{ t: "ok" }, "garbage\n"] : n === 2 ? "hang up" : "silent"));
+    for (const secret of ["after-garbage", "after-ok", "after-hang-up", "after-silence"]) {
       const direct = minter(token(secret));
       expect((await throughAgent({ registry: "a.test", env }, direct.mint)).secret).toBe(secret);
       expect(direct.calls()).toBe(1);
