@@ -208,6 +208,16 @@ describe("agent server, case by case", () => {
     expect((await runInProcess(["agent", "status"], { env })).stdout).toMatch(/, 1 token\(s\) in memory, 0 mint\(s\)/);
   });
 
+  it("offers no fallback that expired while the mint was under way", async () => {
+    await put(13, "brief", Date.now() + 80);
+    const holder = await get(13);
+    expect(holder.reply).toMatchObject({ t: "lease", stale: { secret: "brief" } });
+    const waiter = await get(13);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    holder.send(encode({ op: "fail" }));
+    expect(await waiter.next()).toEqual({ t: "mint" });
+  });
+
   it("does not keep a put token that has already expired", async () => {
     const holder = await get(5);
     holder.send(encode({ op: "put", secret: "late", expiresAt: Date.now() - 1 }));
@@ -314,6 +324,25 @@ describe("agent lifetime", () => {
     expect(existsSync(path)).toBe(true);
     expect(await statusOf()).toBe("reply");
   });
+
+  it("hangs up on a client silent for 2 s, but lets a leaseholder take its time, and stays while it does", async () => {
+    const { connect } = await import("node:net");
+    await open(encode({ op: "stop" }));
+    await served;
+    served = serve({ ...env, [IDLE_VARIABLE]: "0.2" });
+    for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    const silent = connect(path);
+    const silentClosed = new Promise((resolve) => silent.on("close", resolve));
+    const holder = await get(1);
+    expect(holder.reply).toEqual({ t: "lease" });
+    const stale = { secret: "brief", expiresAt: Date.now() + 100 };
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    await silentClosed;
+    // Idle for far longer than 0.2 s, but a mint is under way: the agent stays.
+    holder.send(encode({ op: "put", ...stale }));
+    expect(await holder.next()).toEqual({ t: "ok" });
+    await served;
+  }, 10_000);
 
   it("stops on SIGTERM, SIGINT and SIGHUP, removing its socket", async () => {
     const { existsSync } = await import("node:fs");
