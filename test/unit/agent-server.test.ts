@@ -312,7 +312,7 @@ describe("agent lifetime", () => {
     const started = Date.now();
     served = serve({ ...env, [IDLE_VARIABLE]: "0.2" });
     await served;
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(Date.now() - started).toBeLessThan(4_000);
     expect(existsSync(path)).toBe(false);
 
     const first = serve(env);
@@ -343,6 +343,38 @@ describe("agent lifetime", () => {
     expect(await holder.next()).toEqual({ t: "ok" });
     await served;
   }, 10_000);
+
+  it("holding tokens, stays for its idle time; holding none, leaves after 5 s", async () => {
+    const { vi } = await import("vitest");
+    await open(encode({ op: "stop" }));
+    await served;
+    // The agent's clock and tick are faked; sockets run for real.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    try {
+      let ended = false;
+      served = serve({ ...env, [IDLE_VARIABLE]: "60" }).then(() => void (ended = true));
+      for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+      const holder = await get(1);
+      holder.send(encode({ op: "put", secret: "s", expiresAt: Date.now() + 12 * 3600_000 }));
+      expect(await holder.next()).toEqual({ t: "ok" });
+      await new Promise((r) => setTimeout(r, 20));
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(ended).toBe(false);
+      await vi.advanceTimersByTimeAsync(31_000);
+      await served;
+
+      ended = false;
+      served = serve({ ...env, [IDLE_VARIABLE]: "60" }).then(() => void (ended = true));
+      for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 20));
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(ended).toBe(false);
+      await vi.advanceTimersByTimeAsync(2_000);
+      await served;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   it("stops on SIGTERM, SIGINT and SIGHUP, removing its socket", async () => {
     const { existsSync } = await import("node:fs");
