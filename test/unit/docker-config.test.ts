@@ -21,7 +21,8 @@ vi.mock("node:fs/promises", async (importOriginal) => {
   const fail = (call: string, path: unknown) => {
     // "*.tmp" stands for the temp file a write opens, whose name is random.
     const fault = seam.faults.find((f) => f.call === call && (f.path === String(path) || (f.path === "*.tmp" && String(path).endsWith(".tmp"))));
-    if (fault) throw Object.assign(new Error(`${fault.code}: injected ${call} ${fault.path}`), { code: fault.code });
+    // Code "none": an error without an errno code.
+    if (fault) throw Object.assign(new Error(`${fault.code}: injected ${call} ${fault.path}`), fault.code === "none" ? {} : { code: fault.code });
   };
   const wrap =
     <A extends unknown[], R>(call: string, fn: (...args: A) => Promise<R>) =>
@@ -96,10 +97,11 @@ describe("reading a config file", () => {
       ["open", "EACCES"],
       ["handle.stat", "EIO"],
       ["handle.readFile", "EISDIR"],
+      ["handle.readFile", "none"],
     ] as Array<[Call, string]>) {
       seam.faults = [];
       inject(call, path, code);
-      expect(await failure()).toBe(`cannot read ${path}: ${code}; nothing was changed`);
+      expect(await failure()).toBe(`cannot read ${path}: ${code === "none" ? "error" : code}; nothing was changed`);
     }
     expect(readFileSync(path, "utf8")).toBe("{}");
     expect(listing()).toEqual(["config.json"]);
@@ -228,4 +230,22 @@ describe.runIf(process.geteuid?.() === 0)("writing a config file as root", () =>
     expect(listing()).toEqual(["config.json"]);
     expect(owner(path)).toEqual([4321, 8765]);
   });
+
+  it("run by another user, creates files as that user's: it changes no owner", async () => {
+    const home = join(dir, "home");
+    mkdirSync(home);
+    chownSync(home, 4321, 8765);
+    const geteuid = vi.spyOn(process, "geteuid").mockReturnValue(1000);
+    try {
+      await editFile(join(home, "a", "config.json"));
+    } finally {
+      geteuid.mockRestore();
+    }
+    // This process really is root: what it created without a chown is root's.
+    expect([join(home, "a"), join(home, "a", "config.json")].map(owner)).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+  });
 });
+
