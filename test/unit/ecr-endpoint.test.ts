@@ -55,8 +55,11 @@ const keys = { accessKeyId: "AKIAFAKEENDPOINT0001", secretAccessKey: "fake-endpo
 async function endpointFor(registry: string, env: Record<string, string> = {}): Promise<string> {
   const host = parseEcrHost(registry);
   if (host === undefined) throw new Error(`not ECR: ${registry}`);
-  await expect(mintEcrCredentials({ host, keys, env: { AWS_EC2_METADATA_DISABLED: "true", ...env }, limits: { maxAttempts: 1 } })).rejects.toThrow();
+  const failed = mintEcrCredentials({ host, keys, env: { AWS_EC2_METADATA_DISABLED: "true", ...env }, limits: { maxAttempts: 1 } });
+  await expect(failed).rejects.toThrow();
   expect(resolved).toHaveLength(1);
+  // The failure names the URL the request went to, as the SDK resolved it.
+  await expect(failed).rejects.toThrow(`${registry}: GetAuthorizationToken at ${resolved[0]} failed (Error): ${STOP}`);
   return resolved[0]!;
 }
 
