@@ -230,6 +230,8 @@ describe("proxy variables, case by case", () => {
 
   it("leaves an IPv4 CIDR with a bad address as written, and brackets only around a whole entry", () => {
     expect(normaliseNoProxy("999.0.0.0/8,10.0.0.0/33,1.2.3.4/1")).toBe("999.0.0.0/8,10.0.0.0/33,0.0.0.0-127.255.255.255");
+    expect(normaliseNoProxy("a10.0.0.0/8,10.0.0.0/8a,10.0.0/8,10.0.0.0/123")).toBe("a10.0.0.0/8,10.0.0.0/8a,10.0.0/8,10.0.0.0/123");
+    expect(normaliseNoProxy("-a.example,a.example-,a.1,1.a,a.b.c")).toBe(".-a.example,.a.example-,a.1,.1.a,.a.b.c");
     expect(normaliseNoProxy("[fe80::1],a[b],[c]d")).toBe("fe80::1,a[b],[c]d");
     expect(normaliseNoProxy("\tA.example\n b.example ;")).toBe(".a.example,.b.example,;");
   });
