@@ -556,5 +556,26 @@ describe("bounds and sources, case by case", () => {
       await hole.close();
     }
   });
+
+  it("cuts off an endpoint that trickles its headers at the per-request timeout", async () => {
+    // Never silent long enough for an idle-socket timeout: only the request timeout can end it.
+    const drip = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => {
+        socket.write("HTTP/1.1 200 OK\r\nX-Drip: ");
+        const timer = setInterval(() => socket.write("x"), 50);
+        socket.on("close", () => clearInterval(timer));
+      });
+    });
+    await new Promise<void>((resolve) => drip.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(drip.address() as { port: number }).port}`;
+      const env = envFor({ AWS_ENDPOINT_URL_ECR: url });
+      const m = await failure({ host: USE1, keys: KEY_A, env, limits: { requestMs: 300, maxAttempts: 1, totalMs: 5_000 } }, USE1Name());
+      expect(m).toMatch(/did not answer in time/);
+    } finally {
+      drip.close();
+    }
+  });
 });
 
