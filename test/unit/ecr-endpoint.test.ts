@@ -94,3 +94,21 @@ describe("endpoint overrides, read from the env the helper was given", () => {
     expect(await endpointFor(registry, env)).toBe(url);
   });
 });
+
+describe("the profile named in the env the helper was given", () => {
+  it("applies that profile's settings of the config file to the ECR client (here dual-stack)", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "ecr-endpoint-profile-"));
+    try {
+      const file = join(dir, "config");
+      writeFileSync(file, "[profile dev]\nuse_dualstack_endpoint = true\n");
+      vi.stubEnv("AWS_CONFIG_FILE", file);
+      expect(await endpointFor("123456789012.dkr.ecr.us-east-1.amazonaws.com", { AWS_PROFILE: "dev" })).toBe("https://ecr.us-east-1.api.aws/");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
