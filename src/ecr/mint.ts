@@ -225,7 +225,6 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
     if (answer === undefined) throw new Malformed();
     return answer;
   } catch (err) {
-    if (err instanceof HelperError) throw err;
     throw new HelperError(explain(err, ctx, limits, signal));
   } finally {
     client.destroy();

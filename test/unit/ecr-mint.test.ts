@@ -577,5 +577,25 @@ describe("bounds and sources, case by case", () => {
       drip.close();
     }
   });
+
+  it("reports a connection cut in the middle of the body at once, not at the deadline", async () => {
+    const cut = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => {
+        socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ntransfer-encoding: chunked\r\n\r\n10\r\n{\"authorization\"\r\n");
+        setTimeout(() => socket.destroy(), 20);
+      });
+    });
+    await new Promise<void>((resolve) => cut.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(cut.address() as { port: number }).port}`;
+      const env = envFor({ AWS_ENDPOINT_URL_ECR: url });
+      const m = await failure({ host: USE1, keys: KEY_A, env, limits: { maxAttempts: 1, totalMs: 5_000 } }, USE1Name());
+      // The SDK reads the cut as a 200 answer without a token.
+      expect(m).toBe(`${USE1Name()}: malformed response from ${url}/: GetAuthorizationToken did not return an authorization token`);
+    } finally {
+      cut.close();
+    }
+  });
 });
 
