@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import type { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -18,7 +17,7 @@ vi.mock("../../src/net/agents.js", async (importOriginal) => {
     createAgents: (env: Record<string, string | undefined>) => {
       const agents = real.createAgents(env);
       const record = { agents, connections: 0, sockets: [] as Array<{ destroyed: boolean }> };
-      for (const agent of [agents.http, agents.https] as unknown as Array<Agent & { createConnection: (...a: unknown[]) => unknown }>) {
+      for (const agent of [agents.http, agents.https] as unknown as Array<{ createConnection: (...a: unknown[]) => unknown }>) {
         const open = agent.createConnection.bind(agent);
         agent.createConnection = (...args: unknown[]) => {
           record.connections++;
