@@ -173,6 +173,7 @@ describe("proxy problems, case by case", () => {
     expect(describeProxyError({ code: "ENOTFOUND", hostname: "api.ecr.example" }, named, "https:")).toBeUndefined();
     expect(describeProxyError({ code: "ENETUNREACH", address: "10.1.2.3" }, byIp, "https:")).toBeUndefined();
     expect(describeProxyError({ code: "ECONNREFUSED" }, byIp, "https:")).toBeUndefined();
+    expect(describeProxyError({ code: "ECONNREFUSED" }, named, "https:")).toBeUndefined();
     expect(describeProxyError({ code: "ECONNREFUSED", address: "10.1.2.3", port: 3129 }, named, "https:")).toBeUndefined();
   });
 
