@@ -269,6 +269,48 @@ describe("agent server, case by case", () => {
     expect((status.reply as { idleExitMs: number }).idleExitMs).toBeGreaterThan(29 * 60_000);
   });
 
+  it("frees the places of expired tokens, at a get and on its tick, before dropping a valid one", async () => {
+    const { vi } = await import("vitest");
+    await open(encode({ op: "stop" }));
+    await served;
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    try {
+      served = serve(env);
+      for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+      await put(5000, "keep", later());
+      for (let n = 1; n < 1000; n++) await put(5000 + n, `b${n}`, Date.now() + 60_000);
+      vi.setSystemTime(Date.now() + 120_000);
+      // The tick has not run: a get of an expired token frees its place.
+      const holder = await get(5001);
+      expect(holder.reply).toEqual({ t: "lease" });
+      holder.send(encode({ op: "fail" }));
+      await holder.next();
+      await put(6000, "new", later());
+      expect((await get(5000)).reply).toMatchObject({ t: "hit", secret: "keep" });
+      // The tick frees the others.
+      await vi.advanceTimersByTimeAsync(1_000);
+      for (let n = 1; n < 999; n++) await put(7000 + n, `c${n}`, later());
+      expect((await get(5000)).reply).toMatchObject({ t: "hit", secret: "keep" });
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 60_000);
+
+  it("never shows a negative idle time", async () => {
+    const { connect } = await import("node:net");
+    await open(encode({ op: "stop" }));
+    await served;
+    served = serve({ ...env, [IDLE_VARIABLE]: "0.001" });
+    for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+    const client = connect(path);
+    await new Promise((resolve) => client.on("connect", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const reply = new Promise<string>((resolve) => client.once("data", (d) => resolve(d.toString())));
+    client.write(encode({ op: "status" }));
+    expect(JSON.parse(await reply)).toMatchObject({ t: "status", idleExitMs: 0 });
+    await served;
+  });
+
   it("refreshes a token's place when it is put again, so the least recently stored is dropped first", async () => {
     // Tokens about to expire are leased again, so that they can be put again.
     for (let n = 0; n < 1000; n++) await put(3000 + n, `s${n}`, soon());
