@@ -171,9 +171,10 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
   };
 
   // Records where the request really went, for messages about the network.
+  // (The SDK's HttpRequest always has a protocol, host name and path; the port only when not the default.)
   const recordUrl = <A extends { request: unknown }, R>(next: (args: A) => Promise<R>) => (args: A) => {
-    const r = args.request as { protocol?: string; hostname?: string; port?: number; path?: string };
-    if (r.hostname) ctx.requestUrl = `${r.protocol ?? "https:"}//${r.hostname}${r.port ? `:${r.port}` : ""}${r.path ?? "/"}`;
+    const r = args.request as { protocol: string; hostname: string; port?: number; path: string };
+    ctx.requestUrl = `${r.protocol}//${r.hostname}${r.port ? `:${r.port}` : ""}${r.path}`;
     return next(args);
   };
   const recordUrlOptions = { step: "finalizeRequest", name: "ecrRecordUrl" } as const;
@@ -182,10 +183,11 @@ async function callApi(req: MintRequest, ctx: Context, keys: AwsKeys, limits: Mi
   // wire), which would otherwise read any amount into memory.
   const boundBody = <A, R extends { response: unknown }>(next: (args: A) => Promise<R>) => async (args: A) => {
     const out = await next(args);
-    const response = out.response as { headers?: Record<string, string>; body?: Readable };
+    // Node's HTTP handler: the body is always the response stream, the headers always an object.
+    const response = out.response as { headers: Record<string, string | undefined>; body: Readable };
     const body = response.body;
-    if (body === undefined || typeof body.pipe !== "function") return out;
-    if (Number(response.headers?.["content-length"] ?? 0) > MAX_RESPONSE_BYTES) {
+    // A declared length over the bound fails at once, before any of the body is awaited.
+    if (Number(response.headers["content-length"]) > MAX_RESPONSE_BYTES) {
       body.destroy();
       throw new TooLarge();
     }

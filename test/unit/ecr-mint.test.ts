@@ -597,5 +597,37 @@ describe("bounds and sources, case by case", () => {
       cut.close();
     }
   });
+
+  it("the overall deadline cuts a hang short for a private registry too", async () => {
+    fake.setFault({ kind: "hang" });
+    const m = await failure({ host: USE1, keys: KEY_A, limits: { requestMs: 60_000, totalMs: 700 } }, USE1Name());
+    expect(m).toMatch(/no answer from http:\/\/127\.0\.0\.1:\d+\/ within 0\.7 s/);
+  });
+
+  it("refuses a declared length over the bound at once, without waiting for the body", async () => {
+    const stall = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: ${MAX_RESPONSE_BYTES + 1}\r\n\r\n{`));
+    });
+    await new Promise<void>((resolve) => stall.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(stall.address() as { port: number }).port}`;
+      const env = envFor({ AWS_ENDPOINT_URL_ECR: url });
+      const m = await failure({ host: USE1, keys: KEY_A, env, limits: { maxAttempts: 1, requestMs: 5_000, totalMs: 5_000 } }, USE1Name());
+      expect(m).toMatch(/is larger than 256 KiB/);
+    } finally {
+      stall.close();
+    }
+  });
+
+  it("leaves no timer behind, whether the mint succeeds or the credential lookup fails", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    await mint({ host: USE1, keys: KEY_A });
+    await failure({ host: USE1, env: envFor(), source: undefined }, USE1Name());
+    const env = envFor({ AWS_ACCESS_KEY_ID: AMBIENT.accessKeyId, AWS_SECRET_ACCESS_KEY: AMBIENT.secretAccessKey });
+    await mintEcrCredentials({ host: EUW1, env });
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
 });
 
