@@ -16,13 +16,10 @@ beforeEach(async () => {
   env = { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), "agent-unit-")) };
   served = serve(env);
   path = socketPath(env) ?? "";
-  for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await answering();
 });
 afterEach(async () => {
-  await open(encode({ op: "stop" }));
-  await served;
+  await stopAgent();
   rmSync(env["XDG_RUNTIME_DIR"] ?? "", { recursive: true, force: true });
 });
 
@@ -30,6 +27,21 @@ async function open(line: string) {
   const opened = await request(path, line);
   if (opened.kind !== "reply") return { reply: { t: "none" } as const, send: () => {}, next: async () => undefined };
   return { reply: opened.reply, send: (l: string) => opened.socket.write(l), next: () => opened.next(2_000) };
+}
+/** Waits, a bounded while, until an agent answers at the path. */
+async function answering(): Promise<void> {
+  for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+}
+/** Serves the agent of this test again, with `extra` settings. */
+async function restart(extra: Record<string, string> = {}): Promise<void> {
+  await stopAgent();
+  served = serve({ ...env, ...extra });
+  await answering();
+}
+/** Stops the agent of this test and waits for it to end. */
+async function stopAgent(): Promise<void> {
+  await open(encode({ op: "stop" }));
+  await served;
 }
 const keyOf = (n: number) => lookupKey({ registry: `r${n}`, env: {} });
 const get = (n: number) => open(encode({ op: "get", key: keyOf(n) }));
@@ -84,7 +96,7 @@ describe("agent status and stop, through run(io)", () => {
     await runInProcess(["agent", "stop"], { env });
     await served;
     served = serve({ ...env, [IDLE_VARIABLE]: "61" });
-    for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+    await answering();
     const holder = await get(1);
     holder.send(encode({ op: "put", secret: "s1", expiresAt: later() }));
     await holder.next();
@@ -271,12 +283,11 @@ describe("agent server, case by case", () => {
 
   it("frees the places of expired tokens, at a get and on its tick, before dropping a valid one", async () => {
     const { vi } = await import("vitest");
-    await open(encode({ op: "stop" }));
-    await served;
+    await stopAgent();
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
     try {
       served = serve(env);
-      for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+      await answering();
       await put(5000, "keep", later());
       for (let n = 1; n < 1000; n++) await put(5000 + n, `b${n}`, Date.now() + 60_000);
       vi.setSystemTime(Date.now() + 120_000);
@@ -298,10 +309,7 @@ describe("agent server, case by case", () => {
 
   it("never shows a negative idle time", async () => {
     const { connect } = await import("node:net");
-    await open(encode({ op: "stop" }));
-    await served;
-    served = serve({ ...env, [IDLE_VARIABLE]: "0.001" });
-    for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+    await restart({ [IDLE_VARIABLE]: "0.001" });
     const client = connect(path);
     await new Promise((resolve) => client.on("connect", resolve));
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -330,8 +338,7 @@ describe("agent lifetime", () => {
   });
 
   it("replaces a stale socket a crashed agent left", async () => {
-    await open(encode({ op: "stop" }));
-    await served;
+    await stopAgent();
     // A socket file nobody listens on: bound elsewhere, moved into place, then abandoned.
     const { createServer } = await import("node:net");
     const { renameSync, existsSync } = await import("node:fs");
@@ -343,14 +350,13 @@ describe("agent lifetime", () => {
     expect(existsSync(path)).toBe(true);
     expect(await statusOf()).toBe("absent");
     served = serve(env);
-    for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    await answering();
     expect(await statusOf()).toBe("reply");
   });
 
   it("leaves when idle, removing its socket, and when another agent took its path over, leaving that one's socket", async () => {
     const { existsSync, unlinkSync } = await import("node:fs");
-    await open(encode({ op: "stop" }));
-    await served;
+    await stopAgent();
     const started = Date.now();
     served = serve({ ...env, [IDLE_VARIABLE]: "0.2" });
     await served;
@@ -358,10 +364,10 @@ describe("agent lifetime", () => {
     expect(existsSync(path)).toBe(false);
 
     const first = serve(env);
-    for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    await answering();
     unlinkSync(path);
     served = serve(env);
-    for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    await answering();
     await first;
     expect(existsSync(path)).toBe(true);
     expect(await statusOf()).toBe("reply");
@@ -369,10 +375,7 @@ describe("agent lifetime", () => {
 
   it("hangs up on a client silent for 2 s, but lets a leaseholder take its time, and stays while it does", async () => {
     const { connect } = await import("node:net");
-    await open(encode({ op: "stop" }));
-    await served;
-    served = serve({ ...env, [IDLE_VARIABLE]: "0.2" });
-    for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+    await restart({ [IDLE_VARIABLE]: "0.2" });
     const silent = connect(path);
     const silentClosed = new Promise((resolve) => silent.on("close", resolve));
     const holder = await get(1);
@@ -388,14 +391,13 @@ describe("agent lifetime", () => {
 
   it("holding tokens, stays for its idle time; holding none, leaves after 5 s", async () => {
     const { vi } = await import("vitest");
-    await open(encode({ op: "stop" }));
-    await served;
+    await stopAgent();
     // The agent's clock and tick are faked; sockets run for real.
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
     try {
       let ended = false;
       served = serve({ ...env, [IDLE_VARIABLE]: "60" }).then(() => void (ended = true));
-      for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+      await answering();
       const holder = await get(1);
       holder.send(encode({ op: "put", secret: "s", expiresAt: Date.now() + 12 * 3600_000 }));
       expect(await holder.next()).toEqual({ t: "ok" });
@@ -407,7 +409,7 @@ describe("agent lifetime", () => {
 
       ended = false;
       served = serve({ ...env, [IDLE_VARIABLE]: "60" }).then(() => void (ended = true));
-      for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+      await answering();
       await new Promise((r) => setTimeout(r, 20));
       await vi.advanceTimersByTimeAsync(4_000);
       expect(ended).toBe(false);
@@ -421,11 +423,10 @@ describe("agent lifetime", () => {
   it("stops on SIGTERM, SIGINT and SIGHUP, removing its socket", async () => {
     const { existsSync } = await import("node:fs");
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-      await open(encode({ op: "stop" }));
-      await served;
+      await stopAgent();
       const before = process.listeners(signal).length;
       served = serve(env);
-      for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+      await answering();
       const added = process.listeners(signal).slice(before);
       expect(added).toHaveLength(1);
       added[0]!(signal);
@@ -433,7 +434,7 @@ describe("agent lifetime", () => {
       expect(existsSync(path)).toBe(false);
       process.off(signal, added[0]!);
       served = serve(env);
-      for (let i = 0; i < 100 && (await statusOf()) !== "reply"; i++) await new Promise((r) => setTimeout(r, 10));
+      await answering();
     }
   });
 });
