@@ -28,6 +28,8 @@ let env: Record<string, string>;
 beforeEach(() => {
   runtime = mkdtempSync(join(tmpdir(), "agent-client-unit-"));
   env = { XDG_RUNTIME_DIR: runtime };
+  // Safety net: a mutant that ignores XDG_RUNTIME_DIR falls back to the temp dir, which is this test's too.
+  vi.stubEnv("TMPDIR", runtime);
   state.start = true;
   state.spawned = [];
   state.served = [];
@@ -39,6 +41,7 @@ afterEach(async () => {
     if (opened.kind === "reply") opened.socket.destroy();
     await Promise.all(state.served);
   }
+  vi.unstubAllEnvs();
   rmSync(runtime, { recursive: true, force: true });
 });
 

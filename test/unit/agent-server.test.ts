@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AGENT_VARIABLE, lookupKey, request, throughAgent } from "../../src/agent/client.js";
 import { encode, type Reply } from "../../src/agent/message.js";
 import { socketPath } from "../../src/agent/place.js";
@@ -14,12 +14,15 @@ let path: string;
 let served: Promise<void>;
 beforeEach(async () => {
   env = { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), "agent-unit-")) };
+  // Safety net: a mutant that ignores XDG_RUNTIME_DIR falls back to the temp dir, which is this test's too.
+  vi.stubEnv("TMPDIR", env["XDG_RUNTIME_DIR"]);
   served = serve(env);
   path = socketPath(env) ?? "";
   await answering();
 });
 afterEach(async () => {
   await stopAgent();
+  vi.unstubAllEnvs();
   rmSync(env["XDG_RUNTIME_DIR"] ?? "", { recursive: true, force: true });
 });
 
@@ -282,7 +285,6 @@ describe("agent server, case by case", () => {
   });
 
   it("frees the places of expired tokens, at a get and on its tick, before dropping a valid one", async () => {
-    const { vi } = await import("vitest");
     await stopAgent();
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
     try {
@@ -390,7 +392,6 @@ describe("agent lifetime", () => {
   }, 10_000);
 
   it("holding tokens, stays for its idle time; holding none, leaves after 5 s", async () => {
-    const { vi } = await import("vitest");
     await stopAgent();
     // The agent's clock and tick are faked; sockets run for real.
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
