@@ -12,6 +12,8 @@ export default defineConfig({
     exclude: ["test/e2e/**", "test/feature/**", "**/node_modules/**"],
     // The CLI suites run the bundled helper, so bundle once before any test.
     globalSetup: ["test/support/global-setup.ts"],
+    // In-process runs start no agent process and keep the temp dir to themselves.
+    setupFiles: ["test/support/in-process-agent.ts"],
     testTimeout: 20_000,
     reporters: ["default", "./test/support/summary-reporter.ts"],
   },

@@ -9,7 +9,9 @@ const ASCII_SPACE = new Set([" ", "\t", "\r", "\n"]);
 export function trimAsciiSpace(text: string): string {
   let start = 0;
   let end = text.length;
-  while (start < end && ASCII_SPACE.has(text[start]!)) start++;
-  while (end > start && ASCII_SPACE.has(text[end - 1]!)) end--;
+  // No bounds checks: past either end `text[i]` is undefined, which is no space.
+  // (An all-space text walks `end` down to 0, and slice(start, 0) is "".)
+  while (ASCII_SPACE.has(text[start]!)) start++;
+  while (ASCII_SPACE.has(text[end - 1]!)) end--;
   return text.slice(start, end);
 }

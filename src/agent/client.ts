@@ -70,7 +70,6 @@ async function follow(first: Opened, mint: () => Promise<Minted>): Promise<Crede
   const { socket, next } = first;
   let reply: Reply | undefined = first.reply;
   if (reply.t === "wait") reply = await next(WAIT_MS);
-  socket.setTimeout(0);
   if (reply?.t === "lease") {
     let fresh: Minted;
     try {

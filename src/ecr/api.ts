@@ -194,7 +194,8 @@ function errorType(error: unknown): "THROTTLING" | "TRANSIENT" | "SERVER_ERROR" 
 
 /** The body as text, failing with TooLarge and hanging up as soon as it passes MAX_RESPONSE_BYTES. */
 async function readBounded(body: Readable, headers: Record<string, string>): Promise<string> {
-  if (Number(headers["content-length"] ?? 0) > MAX_RESPONSE_BYTES) {
+  // A declared length over the bound fails at once, before any of the body is read (none declared: NaN, read on).
+  if (Number(headers["content-length"]) > MAX_RESPONSE_BYTES) {
     body.destroy();
     throw new TooLarge();
   }

@@ -29,5 +29,5 @@ export function proxyPasswords(env: Env): string[] {
       // Not percent-encoded validly: the raw form is all there is.
     }
   }
-  return [...new Set(out)].filter((s) => s.length > 0);
+  return [...new Set(out)];
 }

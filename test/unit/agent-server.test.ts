@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AGENT_VARIABLE, lookupKey, request, throughAgent } from "../../src/agent/client.js";
 import { encode, type Reply } from "../../src/agent/message.js";
 import { socketPath } from "../../src/agent/place.js";
@@ -14,15 +14,15 @@ let path: string;
 let served: Promise<void>;
 beforeEach(async () => {
   env = { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), "agent-unit-")) };
+  // Safety net: a mutant that ignores XDG_RUNTIME_DIR falls back to the temp dir, which is this test's too.
+  vi.stubEnv("TMPDIR", env["XDG_RUNTIME_DIR"]);
   served = serve(env);
   path = socketPath(env) ?? "";
-  for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await answering();
 });
 afterEach(async () => {
-  await open(encode({ op: "stop" }));
-  await served;
+  await stopAgent();
+  vi.unstubAllEnvs();
   rmSync(env["XDG_RUNTIME_DIR"] ?? "", { recursive: true, force: true });
 });
 
@@ -30,6 +30,21 @@ async function open(line: string) {
   const opened = await request(path, line);
   if (opened.kind !== "reply") return { reply: { t: "none" } as const, send: () => {}, next: async () => undefined };
   return { reply: opened.reply, send: (l: string) => opened.socket.write(l), next: () => opened.next(2_000) };
+}
+/** Waits, a bounded while, until an agent answers at the path. */
+async function answering(): Promise<void> {
+  for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+}
+/** Serves the agent of this test again, with `extra` settings. */
+async function restart(extra: Record<string, string> = {}): Promise<void> {
+  await stopAgent();
+  served = serve({ ...env, ...extra });
+  await answering();
+}
+/** Stops the agent of this test and waits for it to end. */
+async function stopAgent(): Promise<void> {
+  await open(encode({ op: "stop" }));
+  await served;
 }
 const keyOf = (n: number) => lookupKey({ registry: `r${n}`, env: {} });
 const get = (n: number) => open(encode({ op: "get", key: keyOf(n) }));
@@ -84,13 +99,18 @@ describe("agent status and stop, through run(io)", () => {
     await runInProcess(["agent", "stop"], { env });
     await served;
     served = serve({ ...env, [IDLE_VARIABLE]: "61" });
-    for (let i = 0; i < 100 && (await open(encode({ op: "status" }))).reply.t !== "status"; i++) await new Promise((r) => setTimeout(r, 10));
+    await answering();
     const holder = await get(1);
     holder.send(encode({ op: "put", secret: "s1", expiresAt: later() }));
     await holder.next();
     await get(2);
     const status = await runInProcess(["agent", "status"], { env });
     expect(status.stdout).toBe(`agent running: pid ${process.pid}, 1 token(s) in memory, 1 mint(s) under way, exits after 2 min idle\n`);
+  });
+
+  it("agent serve beside a running agent leaves at once, quietly", async () => {
+    expect(await runInProcess(["agent", "serve"], { env })).toEqual({ code: 0, stdout: "", stderr: "" });
+    expect((await open(encode({ op: "status" }))).reply.t).toBe("status");
   });
 
   it.each([[["agent"]], [["agent", "serve", "x"]], [["agent", "status", "x"]], [["agent", "start"]]])("%j is the usage line", async (argv) => {
@@ -162,5 +182,260 @@ describe("a helper's get through the running agent (throughAgent)", () => {
     };
     expect(await throughAgent(identity("e.test"), failing)).toEqual({ username: "AWS", secret: "stale-but-valid" });
     await expect(throughAgent(identity("f.test"), failing)).rejects.toBe(boom);
+  });
+});
+
+describe("agent server, case by case", () => {
+  const soon = () => Date.now() + 60_000; // still valid, within the 5-minute margin: not served
+  const put = async (n: number, secret: string, expiresAt: number) => {
+    const holder = await get(n);
+    expect(holder.reply).toMatchObject({ t: "lease" });
+    holder.send(encode({ op: "put", secret, expiresAt }));
+    expect(await holder.next()).toEqual({ t: "ok" });
+  };
+
+  it("reads the idle time in whole seconds from the environment, else 30 minutes", () => {
+    expect(idleMs({ [IDLE_VARIABLE]: "61" })).toBe(61_000);
+    expect(idleMs({ [IDLE_VARIABLE]: "0.5" })).toBe(500);
+    for (const value of [undefined, "", "0", "-5", "abc", "Infinity"]) expect(idleMs({ [IDLE_VARIABLE]: value })).toBe(30 * 60_000);
+  });
+
+  it("leases a token about to expire with it as the fallback, and tells waiters to mint with it when the mint fails", async () => {
+    const expiresAt = soon();
+    await put(3, "near", expiresAt);
+    const holder = await get(3);
+    expect(holder.reply).toEqual({ t: "lease", stale: { secret: "near", expiresAt } });
+    const waiter = await get(3);
+    expect(waiter.reply).toEqual({ t: "wait" });
+    holder.send(encode({ op: "fail" }));
+    expect(await holder.next()).toEqual({ t: "ok" });
+    expect(await waiter.next()).toEqual({ t: "mint", stale: { secret: "near", expiresAt } });
+  });
+
+  it("drops an expired token, and tells waiters to mint when the leaseholder's token is about to expire", async () => {
+    await put(4, "gone", Date.now() + 50);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const holder = await get(4);
+    expect(holder.reply).toEqual({ t: "lease" });
+    const waiter = await get(4);
+    holder.send(encode({ op: "put", secret: "short", expiresAt: soon() }));
+    expect(await waiter.next()).toEqual({ t: "mint" });
+    expect((await runInProcess(["agent", "status"], { env })).stdout).toMatch(/, 1 token\(s\) in memory, 0 mint\(s\)/);
+  });
+
+  it("offers no fallback that expired while the mint was under way", async () => {
+    await put(13, "brief", Date.now() + 80);
+    const holder = await get(13);
+    expect(holder.reply).toMatchObject({ t: "lease", stale: { secret: "brief" } });
+    const waiter = await get(13);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    holder.send(encode({ op: "fail" }));
+    expect(await waiter.next()).toEqual({ t: "mint" });
+  });
+
+  it("does not keep a put token that has already expired", async () => {
+    const holder = await get(5);
+    holder.send(encode({ op: "put", secret: "late", expiresAt: Date.now() - 1 }));
+    expect(await holder.next()).toEqual({ t: "ok" });
+    expect((await get(5)).reply).toEqual({ t: "lease" });
+  });
+
+  it("hands the lease on when the leaseholder hangs up, and forgets a waiter that hangs up", async () => {
+    const holder = await request(path, encode({ op: "get", key: keyOf(6) }));
+    if (holder.kind !== "reply") throw new Error("no agent");
+    const quitter = await request(path, encode({ op: "get", key: keyOf(6) }));
+    if (quitter.kind !== "reply") throw new Error("no agent");
+    expect(quitter.reply).toEqual({ t: "wait" });
+    quitter.socket.destroy();
+    const waiter = await get(6);
+    holder.socket.destroy();
+    expect(await waiter.next()).toEqual({ t: "mint" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await runInProcess(["agent", "status"], { env })).stdout).toMatch(/, 0 mint\(s\) under way/);
+    expect((await get(6)).reply).toEqual({ t: "lease" });
+  });
+
+  it("hangs up on a second get, a put or fail without the lease, and garbage", async () => {
+    const twice = await get(7);
+    twice.send(encode({ op: "get", key: keyOf(8) }));
+    expect(await twice.next()).toBeUndefined();
+    const waiter = await get(7);
+    waiter.send(encode({ op: "get", key: keyOf(9) }));
+    expect(await waiter.next()).toBeUndefined();
+    for (const line of [encode({ op: "put", secret: "x", expiresAt: Date.now() + 3600_000 }), encode({ op: "fail" }), "garbage\n"]) {
+      const opened = await request(path, line);
+      expect(opened.kind).toBe("broken");
+    }
+    // The leaseholder that was hung up on gave its lease back.
+    expect((await get(7)).reply).toEqual({ t: "lease" });
+    const other = await get(10);
+    other.send(encode({ op: "fail" }));
+    expect(await other.next()).toEqual({ t: "ok" });
+    other.send(encode({ op: "put", secret: "x", expiresAt: Date.now() + 3600_000 }));
+    expect(await other.next()).toBeUndefined();
+  });
+
+  it("counts only tokens still valid, and never shows a negative idle time", async () => {
+    await put(11, "valid", Date.now() + 3600_000);
+    await put(12, "brief", Date.now() + 40);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const status = await open(encode({ op: "status" }));
+    expect(status.reply).toMatchObject({ t: "status", pid: process.pid, tokens: 1, leases: 0 });
+    expect((status.reply as { idleExitMs: number }).idleExitMs).toBeGreaterThan(29 * 60_000);
+  });
+
+  it("frees the places of expired tokens, at a get and on its tick, before dropping a valid one", async () => {
+    await stopAgent();
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    try {
+      served = serve(env);
+      await answering();
+      await put(5000, "keep", later());
+      for (let n = 1; n < 1000; n++) await put(5000 + n, `b${n}`, Date.now() + 60_000);
+      vi.setSystemTime(Date.now() + 120_000);
+      // The tick has not run: a get of an expired token frees its place.
+      const holder = await get(5001);
+      expect(holder.reply).toEqual({ t: "lease" });
+      holder.send(encode({ op: "fail" }));
+      await holder.next();
+      await put(6000, "new", later());
+      expect((await get(5000)).reply).toMatchObject({ t: "hit", secret: "keep" });
+      // The tick frees the others.
+      await vi.advanceTimersByTimeAsync(1_000);
+      for (let n = 1; n < 999; n++) await put(7000 + n, `c${n}`, later());
+      expect((await get(5000)).reply).toMatchObject({ t: "hit", secret: "keep" });
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 60_000);
+
+  it("never shows a negative idle time", async () => {
+    const { connect } = await import("node:net");
+    await restart({ [IDLE_VARIABLE]: "0.001" });
+    const client = connect(path);
+    await new Promise((resolve) => client.on("connect", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const reply = new Promise<string>((resolve) => client.once("data", (d) => resolve(d.toString())));
+    client.write(encode({ op: "status" }));
+    expect(JSON.parse(await reply)).toMatchObject({ t: "status", idleExitMs: 0 });
+    await served;
+  });
+
+  it("refreshes a token's place when it is put again, so the least recently stored is dropped first", async () => {
+    // Tokens about to expire are leased again, so that they can be put again.
+    for (let n = 0; n < 1000; n++) await put(3000 + n, `s${n}`, soon());
+    await put(3000, "again", later());
+    await put(4000, "new", later());
+    expect((await get(3000)).reply).toMatchObject({ t: "hit", secret: "again" });
+    expect((await get(3001)).reply).toEqual({ t: "lease" });
+  }, 60_000);
+});
+
+describe("agent lifetime", () => {
+  const statusOf = async () => (await request(path, encode({ op: "status" }))).kind;
+
+  it("a second agent on the same folder leaves at once, and the first keeps serving", async () => {
+    await serve(env);
+    expect(await statusOf()).toBe("reply");
+  });
+
+  it("replaces a stale socket a crashed agent left", async () => {
+    await stopAgent();
+    // A socket file nobody listens on: bound elsewhere, moved into place, then abandoned.
+    const { createServer } = await import("node:net");
+    const { renameSync, existsSync } = await import("node:fs");
+    const elsewhere = `${path}.old`;
+    const crashed = createServer();
+    await new Promise<void>((resolve) => crashed.listen(elsewhere, resolve));
+    renameSync(elsewhere, path);
+    await new Promise((resolve) => crashed.close(resolve));
+    expect(existsSync(path)).toBe(true);
+    expect(await statusOf()).toBe("absent");
+    served = serve(env);
+    await answering();
+    expect(await statusOf()).toBe("reply");
+  });
+
+  it("leaves when idle, removing its socket, and when another agent took its path over, leaving that one's socket", async () => {
+    const { existsSync, unlinkSync } = await import("node:fs");
+    await stopAgent();
+    const started = Date.now();
+    served = serve({ ...env, [IDLE_VARIABLE]: "0.2" });
+    await served;
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(existsSync(path)).toBe(false);
+
+    const first = serve(env);
+    await answering();
+    unlinkSync(path);
+    served = serve(env);
+    await answering();
+    await first;
+    expect(existsSync(path)).toBe(true);
+    expect(await statusOf()).toBe("reply");
+  });
+
+  it("hangs up on a client silent for 2 s, but lets a leaseholder take its time, and stays while it does", async () => {
+    const { connect } = await import("node:net");
+    await restart({ [IDLE_VARIABLE]: "0.2" });
+    const silent = connect(path);
+    const silentClosed = new Promise((resolve) => silent.on("close", resolve));
+    const holder = await get(1);
+    expect(holder.reply).toEqual({ t: "lease" });
+    const stale = { secret: "brief", expiresAt: Date.now() + 100 };
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    await silentClosed;
+    // Idle for far longer than 0.2 s, but a mint is under way: the agent stays.
+    holder.send(encode({ op: "put", ...stale }));
+    expect(await holder.next()).toEqual({ t: "ok" });
+    await served;
+  }, 10_000);
+
+  it("holding tokens, stays for its idle time; holding none, leaves after 5 s", async () => {
+    await stopAgent();
+    // The agent's clock and tick are faked; sockets run for real.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    try {
+      let ended = false;
+      served = serve({ ...env, [IDLE_VARIABLE]: "60" }).then(() => void (ended = true));
+      await answering();
+      const holder = await get(1);
+      holder.send(encode({ op: "put", secret: "s", expiresAt: Date.now() + 12 * 3600_000 }));
+      expect(await holder.next()).toEqual({ t: "ok" });
+      await new Promise((r) => setTimeout(r, 20));
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(ended).toBe(false);
+      await vi.advanceTimersByTimeAsync(31_000);
+      await served;
+
+      ended = false;
+      served = serve({ ...env, [IDLE_VARIABLE]: "60" }).then(() => void (ended = true));
+      await answering();
+      await new Promise((r) => setTimeout(r, 20));
+      await vi.advanceTimersByTimeAsync(4_000);
+      expect(ended).toBe(false);
+      await vi.advanceTimersByTimeAsync(2_000);
+      await served;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("stops on SIGTERM, SIGINT and SIGHUP, removing its socket", async () => {
+    const { existsSync } = await import("node:fs");
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+      await stopAgent();
+      const before = process.listeners(signal).length;
+      served = serve(env);
+      await answering();
+      const added = process.listeners(signal).slice(before);
+      expect(added).toHaveLength(1);
+      added[0]!(signal);
+      await served;
+      expect(existsSync(path)).toBe(false);
+      process.off(signal, added[0]!);
+      served = serve(env);
+      await answering();
+    }
   });
 });

@@ -32,6 +32,11 @@ describe("agent lookup key", () => {
     expect(new Set(variants).size).toBe(variants.length);
   });
 
+  it("reads an unset variable and an empty session token as absent", () => {
+    expect(key({ env: { AWS_PROFILE: undefined, HOME: undefined } })).toBe(key({ env: {} }));
+    expect(key({ keys: { ...KEYS, sessionToken: "" } })).toBe(key());
+  });
+
   it("ignores other variables and the order of the environment", () => {
     const env = { AWS_PROFILE: "dev", AWS_REGION: "eu-west-1" };
     expect(key({ env: { ...env, PATH: "/bin", GH_CONTAINER_REGISTRY_PASSWORD: "x" } })).toBe(key({ env }));

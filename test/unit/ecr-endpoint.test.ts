@@ -36,8 +36,11 @@ const keys = { accessKeyId: "AKIAFAKEENDPOINT0001", secretAccessKey: "fake-endpo
 async function endpointFor(registry: string, env: Record<string, string> = {}): Promise<string> {
   const host = parseEcrHost(registry);
   if (host === undefined) throw new Error(`not ECR: ${registry}`);
-  await expect(mintEcrCredentials({ host, keys, env: { AWS_EC2_METADATA_DISABLED: "true", ...env }, limits: { maxAttempts: 1 } })).rejects.toThrow();
+  const failed = mintEcrCredentials({ host, keys, env: { AWS_EC2_METADATA_DISABLED: "true", ...env }, limits: { maxAttempts: 1 } });
+  await expect(failed).rejects.toThrow();
   expect(resolved).toHaveLength(1);
+  // The failure names the URL the request went to, as the SDK resolved it.
+  await expect(failed).rejects.toThrow(`${registry}: GetAuthorizationToken at ${resolved[0]} failed (Error): ${STOP}`);
   return resolved[0]!;
 }
 
@@ -84,3 +87,23 @@ describe("endpoint overrides, read from the env the helper was given", () => {
     expect(await endpointFor(registry, env)).toBe(url);
   });
 });
+
+describe("the profile named in the env the helper was given", () => {
+  // Documented (README, AWS ECR): the token call takes endpoint settings from the environment and
+  // the registry's host name only; the profile still names the keys for the credential chain.
+  it("does not take endpoint settings from the config file (here dual-stack) for the token call", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "ecr-endpoint-profile-"));
+    try {
+      const file = join(dir, "config");
+      writeFileSync(file, "[profile dev]\nuse_dualstack_endpoint = true\n");
+      vi.stubEnv("AWS_CONFIG_FILE", file);
+      expect(await endpointFor("123456789012.dkr.ecr.us-east-1.amazonaws.com", { AWS_PROFILE: "dev" })).toBe("https://api.ecr.us-east-1.amazonaws.com/");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { type EcrHost, parseEcrHost } from "../../src/ecr/host.js";
 import { type MintRequest, mintEcrCredentials } from "../../src/ecr/mint.js";
 import { ecrTokenExpiry } from "../../src/ecr/token.js";
 import { HelperError, NOT_FOUND_MESSAGE } from "../../src/errors.js";
+import { MAX_RESPONSE_BYTES } from "../../src/ecr/failure.js";
 import { type FakeEcr, fakePasswordPayload, fakePayloadFor, startBlackhole, startFakeEcr } from "../support/fake-ecr.js";
 
 const KEY_A = { accessKeyId: "AKIAFAKEAAAAAAAAAAAA", secretAccessKey: "secretA/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
@@ -591,3 +593,145 @@ describe("stderr stays clean", () => {
     }
   }, 20_000);
 });
+
+describe("bounds and sources, case by case", () => {
+  it.each([false, true])("reads a body of exactly the bound, and refuses one byte more (Content-Length declared: %s)", async (declareLength) => {
+    fake.setFault({ kind: "huge", bytes: MAX_RESPONSE_BYTES, declareLength });
+    expect(await failure({ host: USE1, keys: KEY_A }, USE1Name())).toMatch(/: malformed response from http:\/\/127\.0\.0\.1:\d+\/: the authorization token is not base64 of AWS:<password>$/);
+    fake.setFault({ kind: "huge", bytes: MAX_RESPONSE_BYTES + 1, declareLength });
+    expect(await failure({ host: USE1, keys: KEY_A }, USE1Name())).toMatch(/is larger than 256 KiB/);
+  });
+
+  it("takes AWS_PROFILE from the environment it is given, not the process's", async () => {
+    const file = join(home, "credentials-given-profile");
+    writeFileSync(
+      file,
+      `[default]\naws_access_key_id = ${KEY_A.accessKeyId}\naws_secret_access_key = ${KEY_A.secretAccessKey}\n` +
+        `[dev]\naws_access_key_id = ${KEY_B.accessKeyId}\naws_secret_access_key = ${KEY_B.secretAccessKey}\n`,
+    );
+    try {
+      const env = { ...envFor({ AWS_SHARED_CREDENTIALS_FILE: file }), AWS_PROFILE: "dev" };
+      const c = await mintEcrCredentials({ host: USE1, env });
+      expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_B.accessKeyId, "us-east-1", "ecr"));
+    } finally {
+      rmSync(file);
+    }
+  });
+
+  it("passes on, redacted and in one line, why a configured profile gave no credentials", async () => {
+    const file = join(home, "config-role");
+    writeFileSync(
+      file,
+      `[profile dev]\nrole_arn = arn:aws:iam::111122223333:role/r\nsource_profile = base\n` +
+        `[profile base]\naws_access_key_id = ${KEY_A.accessKeyId}\naws_secret_access_key = ${KEY_A.secretAccessKey}\n`,
+    );
+    try {
+      // STS is AWS_ENDPOINT_URL: a loopback port nothing listens on.
+      const m = await failure({ host: USE1, env: envFor({ AWS_CONFIG_FILE: file, AWS_PROFILE: "dev" }), source: undefined }, USE1Name());
+      expect(m).toBe(`${USE1Name()}: could not load AWS credentials: connect ECONNREFUSED ${deadUrl.replace("http://", "")}`);
+      expect(fake.requests).toHaveLength(0);
+      // An STS that explains at length: the message keeps the first 200 characters of it.
+      const sts = createHttpServer((_, res) => {
+        res.writeHead(403, { "content-type": "text/xml" });
+        res.end(`<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${"why ".repeat(100)}</Message></Error></ErrorResponse>`);
+      });
+      await new Promise<void>((resolve) => sts.listen(0, "127.0.0.1", resolve));
+      try {
+        const stsUrl = `http://127.0.0.1:${(sts.address() as { port: number }).port}`;
+        const n = await failure({ host: USE1, env: envFor({ AWS_CONFIG_FILE: file, AWS_PROFILE: "dev", AWS_ENDPOINT_URL: stsUrl }), source: undefined }, USE1Name());
+        expect(n).toBe(`${USE1Name()}: could not load AWS credentials: ${"why ".repeat(50)}`);
+      } finally {
+        await new Promise((resolve) => sts.close(resolve));
+      }
+    } finally {
+      rmSync(file);
+    }
+  });
+
+  it("gives up looking for credentials after credentialsMs, and on the overall deadline", async () => {
+    const hole = await startBlackhole();
+    try {
+      const env = envFor({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: hole.url });
+      const m = await failure({ host: USE1, env, limits: { credentialsMs: 300, imdsMs: 5_000 } }, USE1Name());
+      expect(m).toMatch(/: looking for AWS credentials took longer than 0\.3 s; set ECR_CONTAINER_REGISTRY_USER\/PASSWORD/);
+      const n = await failure({ host: USE1, env, limits: { totalMs: 300, credentialsMs: 5_000, imdsMs: 5_000 } }, USE1Name());
+      expect(n).toMatch(/: looking for AWS credentials took longer than 5 s/);
+    } finally {
+      await hole.close();
+    }
+  });
+
+  it("cuts off an endpoint that trickles its headers at the per-request timeout", async () => {
+    // Never silent long enough for an idle-socket timeout: only the request timeout can end it.
+    const drip = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => {
+        socket.write("HTTP/1.1 200 OK\r\nX-Drip: ");
+        const timer = setInterval(() => socket.write("x"), 50);
+        socket.on("close", () => clearInterval(timer));
+      });
+    });
+    await new Promise<void>((resolve) => drip.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(drip.address() as { port: number }).port}`;
+      const env = envFor({ AWS_ENDPOINT_URL_ECR: url });
+      const m = await failure({ host: USE1, keys: KEY_A, env, limits: { requestMs: 300, maxAttempts: 1, totalMs: 5_000 } }, USE1Name());
+      expect(m).toMatch(/did not answer in time/);
+    } finally {
+      drip.close();
+    }
+  });
+
+  it("reports a connection cut in the middle of the body at once, not at the deadline", async () => {
+    const cut = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => {
+        socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ntransfer-encoding: chunked\r\n\r\n10\r\n{\"authorization\"\r\n");
+        setTimeout(() => socket.destroy(), 20);
+      });
+    });
+    await new Promise<void>((resolve) => cut.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(cut.address() as { port: number }).port}`;
+      const env = envFor({ AWS_ENDPOINT_URL_ECR: url });
+      const m = await failure({ host: USE1, keys: KEY_A, env, limits: { maxAttempts: 1, totalMs: 5_000 } }, USE1Name());
+      // A 200 whose body is cut off is a closed connection, not a malformed answer.
+      expect(m).toBe(`${USE1Name()}: ${url}/ closed the connection without an answer (ECONNRESET); check network access to AWS or AWS_ENDPOINT_URL*`);
+    } finally {
+      cut.close();
+    }
+  });
+
+  it("the overall deadline cuts a hang short for a private registry too", async () => {
+    fake.setFault({ kind: "hang" });
+    const m = await failure({ host: USE1, keys: KEY_A, limits: { requestMs: 60_000, totalMs: 700 } }, USE1Name());
+    expect(m).toMatch(/no answer from http:\/\/127\.0\.0\.1:\d+\/ within 0\.7 s/);
+  });
+
+  it("refuses a declared length over the bound at once, without waiting for the body", async () => {
+    const stall = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: ${MAX_RESPONSE_BYTES + 1}\r\n\r\n{`));
+    });
+    await new Promise<void>((resolve) => stall.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(stall.address() as { port: number }).port}`;
+      const env = envFor({ AWS_ENDPOINT_URL_ECR: url });
+      const m = await failure({ host: USE1, keys: KEY_A, env, limits: { maxAttempts: 1, requestMs: 5_000, totalMs: 5_000 } }, USE1Name());
+      expect(m).toMatch(/is larger than 256 KiB/);
+    } finally {
+      stall.close();
+    }
+  });
+
+  it("leaves no timer behind, whether the mint succeeds or the credential lookup fails", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = timers();
+    await mint({ host: USE1, keys: KEY_A });
+    await failure({ host: USE1, env: envFor(), source: undefined }, USE1Name());
+    const env = envFor({ AWS_ACCESS_KEY_ID: AMBIENT.accessKeyId, AWS_SECRET_ACCESS_KEY: AMBIENT.secretAccessKey });
+    await mintEcrCredentials({ host: EUW1, env });
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+});
+

@@ -152,3 +152,88 @@ describe("the agents every request uses", () => {
     expect(proxied.http).not.toBe(createAgents(env).http);
   });
 });
+
+describe("proxy problems, case by case", () => {
+  const named = { HTTPS_PROXY: "http://alice:s3cret@proxy.corp:3128" };
+  const byIp = { HTTPS_PROXY: "http://alice:s3cret@127.0.0.1:3128" };
+  const down = (code: string, proxy = "http://proxy.corp:3128/") =>
+    `could not reach the proxy ${proxy} (HTTPS_PROXY) (${code}); check that the proxy is running, or fix or unset HTTPS_PROXY`;
+
+  it("finds the code, address and port on the error or its cause", () => {
+    expect(describeProxyError({ cause: { code: "ECONNREFUSED", address: "127.0.0.1", port: 3128 } }, byIp, "https:")).toBe(down("ECONNREFUSED", "http://127.0.0.1:3128/"));
+    expect(describeProxyError({ code: "ECONNRESET", cause: { address: "127.0.0.1", port: 3128 } }, byIp, "https:")).toBe(down("ECONNRESET", "http://127.0.0.1:3128/"));
+    expect(describeProxyError({ code: "ENOTFOUND", hostname: "proxy.corp" }, named, "https:")).toBe(down("ENOTFOUND"));
+    expect(describeProxyError({ code: "EAI_AGAIN", cause: { hostname: "proxy.corp" } }, named, "https:")).toBe(down("EAI_AGAIN"));
+    expect(describeProxyError({ code: "ECONNREFUSED", address: "127.0.0.1", cause: { port: 443 } }, byIp, "https:")).toBeUndefined();
+  });
+
+  it("takes any address for a proxy named by host (it resolved there), but no other host's name lookup", () => {
+    expect(describeProxyError({ code: "ETIMEDOUT", address: "10.1.2.3", port: 3128 }, named, "https:")).toBe(down("ETIMEDOUT"));
+    expect(describeProxyError({ code: "EHOSTUNREACH", address: "10.1.2.3" }, named, "https:")).toBe(down("EHOSTUNREACH"));
+    expect(describeProxyError({ code: "ENOTFOUND", hostname: "api.ecr.example" }, named, "https:")).toBeUndefined();
+    expect(describeProxyError({ code: "ENETUNREACH", address: "10.1.2.3" }, byIp, "https:")).toBeUndefined();
+    expect(describeProxyError({ code: "ECONNREFUSED" }, byIp, "https:")).toBeUndefined();
+    expect(describeProxyError({ code: "ECONNREFUSED" }, named, "https:")).toBeUndefined();
+    expect(describeProxyError({ code: "ECONNREFUSED", address: "10.1.2.3", port: 3129 }, named, "https:")).toBeUndefined();
+  });
+
+  it("ignores what is not a connection failure", () => {
+    for (const err of [{ code: "EPIPE", address: "127.0.0.1", port: 3128 }, { address: "127.0.0.1", port: 3128 }, null, "ECONNREFUSED", undefined]) {
+      expect(describeProxyError(err, byIp, "https:")).toBeUndefined();
+    }
+    expect(describeTlsError(null, "h")).toBeUndefined();
+  });
+
+  it("reads a proxy's refusal from the tunnel error, its cause or the SDK's answer", () => {
+    const refused = (status: number) =>
+      `the proxy http://proxy.corp:3128/ (HTTPS_PROXY) refused the request for lack of valid credentials (HTTP ${status}); set HTTPS_PROXY=http://user:password@host:port with the proxy's credentials`;
+    expect(describeProxyError({ code: "ERR_PROXY_TUNNEL", cause: { statusCode: 407 } }, named, "https:")).toBe(refused(407));
+    expect(describeProxyError({ code: "ERR_PROXY_TUNNEL", statusCode: 401 }, named, "https:")).toBe(refused(401));
+    expect(describeProxyError({ $metadata: { httpStatusCode: 407 } }, named, "https:")).toBe(refused(407));
+    expect(describeProxyError({ $metadata: { httpStatusCode: 401 }, $response: {} }, named, "https:")).toBeUndefined();
+    expect(describeProxyError({ $metadata: { httpStatusCode: 502 } }, named, "https:")).toBeUndefined();
+    expect(describeProxyError({ code: "ERR_PROXY_TUNNEL" }, named, "https:")).toBe(
+      "the proxy http://proxy.corp:3128/ (HTTPS_PROXY) could not open a connection onwards; check the proxy, or list the host in NO_PROXY if it must be reached directly",
+    );
+  });
+});
+
+describe("proxy variables, case by case", () => {
+  it("hands Node the http:// proxy and the upper-case NO_PROXY when that is all there is", () => {
+    expect(proxyEnv({ HTTP_PROXY: "http://p:1", NO_PROXY: "example.com" })).toEqual({ HTTP_PROXY: "http://p:1", HTTPS_PROXY: undefined, NO_PROXY: ".example.com" });
+    expect(proxyEnv({ http_proxy: "http://lower:1", HTTP_PROXY: "http://upper:1" })).toEqual({ HTTP_PROXY: "http://lower:1", HTTPS_PROXY: undefined, NO_PROXY: undefined });
+    expect(proxyEnv({ HTTPS_PROXY: "  ", HTTP_PROXY: "" })).toBeUndefined();
+  });
+
+  it("keeps a scheme as written and reads blanks as unset", () => {
+    expect(proxyEnv({ HTTPS_PROXY: "HTTPS://proxy.corp:443" })?.HTTPS_PROXY).toBe("HTTPS://proxy.corp:443");
+    expect(proxyEnv({ HTTPS_PROXY: "socks5h://proxy.corp:1080" })?.HTTPS_PROXY).toBe("socks5h://proxy.corp:1080");
+    expect(proxySetting({ https_proxy: " ", HTTPS_PROXY: "http://p:1" }, "https:")?.variable).toBe("HTTPS_PROXY");
+  });
+
+  it("names an https:// or IPv6 proxy with its port, and an unparsable one by its variable", () => {
+    expect(proxySetting({ HTTPS_PROXY: "https://proxy.corp" }, "https:")).toEqual({ variable: "HTTPS_PROXY", url: "https://proxy.corp/", hostname: "proxy.corp", port: 443 });
+    expect(proxySetting({ http_proxy: "http://u:p@[::1]:3128" }, "http:")).toEqual({ variable: "http_proxy", url: "http://[::1]:3128/", hostname: "::1", port: 3128 });
+    expect(proxySetting({ HTTPS_PROXY: "http://[::1" }, "https:")).toEqual({ variable: "HTTPS_PROXY", url: "the URL in HTTPS_PROXY", hostname: "", port: 0 });
+  });
+
+  it("finds the password in each of the four variables, raw when it does not decode", () => {
+    expect(proxyPasswords({ http_proxy: "http://u:one@h", HTTP_PROXY: "http://u:two@h", https_proxy: "http://u:three@h", HTTPS_PROXY: "http://u:four@h" })).toEqual([
+      "one",
+      "two",
+      "three",
+      "four",
+    ]);
+    expect(proxyPasswords({ HTTPS_PROXY: "http://u:100%@h" })).toEqual(["100%"]);
+    expect(proxyPasswords({ HTTPS_PROXY: "http://u:@h", HTTP_PROXY: "http://u@h:1" })).toEqual([]);
+    expect(proxyPasswords({ HTTPS_PROXY: "h:1/x", https_proxy: "http://u:p@h/path" })).toEqual(["p"]);
+  });
+
+  it("leaves an IPv4 CIDR with a bad address as written, and brackets only around a whole entry", () => {
+    expect(normaliseNoProxy("999.0.0.0/8,10.0.0.0/33,1.2.3.4/1")).toBe("999.0.0.0/8,10.0.0.0/33,0.0.0.0-127.255.255.255");
+    expect(normaliseNoProxy("a10.0.0.0/8,10.0.0.0/8a,10.0.0/8,10.0.0.0/123")).toBe("a10.0.0.0/8,10.0.0.0/8a,10.0.0/8,10.0.0.0/123");
+    expect(normaliseNoProxy("-a.example,a.example-,a.1,1.a,a.b.c")).toBe(".-a.example,.a.example-,a.1,.1.a,.a.b.c");
+    expect(normaliseNoProxy("[fe80::1],a[b],[c]d")).toBe("fe80::1,a[b],[c]d");
+    expect(normaliseNoProxy("\tA.example\n b.example ;")).toBe(".a.example,.b.example,;");
+  });
+});

@@ -25,4 +25,22 @@ describe("createRedactor", () => {
   it("treats regex syntax in a secret as text", () => {
     expect(createRedactor([".*(a|b)[x]$^\\"])("1 .*(a|b)[x]$^\\ 2 aaa")).toBe("1 <redacted> 2 aaa");
   });
+
+  it("blanks a secret of exactly 8 characters anywhere, a shorter one only on its own", () => {
+    expect(createRedactor(["abcdefgh"])("xabcdefghy")).toBe("x<redacted>y");
+    expect(createRedactor(["abcdefg"])("xabcdefgy abcdefg")).toBe("xabcdefgy <redacted>");
+  });
+
+  it("lets a short secret that starts or ends with punctuation touch a word on that side", () => {
+    expect(createRedactor(["@x!"])("user@x!y")).toBe("user<redacted>y");
+    expect(createRedactor(["@x"])("user@x @xy")).toBe("user<redacted> @xy");
+  });
+
+  it("blanks multi-byte and control characters in their percent-encoded spellings, and + only for a space", () => {
+    const secret = "pässwörd\tlong";
+    const redact = createRedactor([secret]);
+    expect(redact(`[${encodeURIComponent(secret)}]`)).toBe("[<redacted>]");
+    expect(redact("[p%C3%a4sswörd%09long]")).toBe("[<redacted>]");
+    expect(createRedactor(["abcdefghij"])("a+cdefghij a%2bcdefghij")).toBe("a+cdefghij a%2bcdefghij");
+  });
 });
