@@ -7,7 +7,7 @@
 import { defaultEndpointResolver as privateEndpoint } from "@aws-sdk/client-ecr/dist-es/endpoint/endpointResolver.js";
 import { defaultEndpointResolver as publicEndpoint } from "@aws-sdk/client-ecr-public/dist-es/endpoint/endpointResolver.js";
 import { Sha256 } from "@smithy/core/checksum";
-import { isClockSkewError, isServerError, isThrottlingError, isTransientError, StandardRetryStrategy } from "@smithy/core/retry";
+import { isClockSkewError, isThrottlingError, isTransientError, StandardRetryStrategy } from "@smithy/core/retry";
 import { HttpRequest } from "@smithy/core/transport";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -178,17 +178,17 @@ function serviceError(body: string, headers: Record<string, string>, status: num
 
 /** The server's clock (its Date header) minus ours, when it is 5 minutes or more off from `offsetMs`, the one in use. */
 function serverClockOffset(date: string | undefined, offsetMs: number): number | undefined {
-  const server = date === undefined ? NaN : Date.parse(date);
-  if (Number.isNaN(server)) return undefined;
+  // No or no readable Date header: NaN, and no comparison with NaN holds.
+  const server = Date.parse(date ?? "");
   const now = Date.now();
   return Math.abs(server - (now + offsetMs)) >= 5 * 60_000 ? server - now : undefined;
 }
 
-function errorType(error: unknown): "THROTTLING" | "TRANSIENT" | "SERVER_ERROR" | "CLIENT_ERROR" {
+/** As the SDK's retry middleware classifies: its standard strategy retries only throttling and transient errors. */
+function errorType(error: unknown): "THROTTLING" | "TRANSIENT" | "CLIENT_ERROR" {
   const e = error as Parameters<typeof isThrottlingError>[0];
   if (isThrottlingError(e)) return "THROTTLING";
   if (isTransientError(e)) return "TRANSIENT";
-  if (isServerError(e)) return "SERVER_ERROR";
   return "CLIENT_ERROR";
 }
 

@@ -324,6 +324,25 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
     expect(open).toBe(0);
   });
 
+  it("a 3xx answer is an error, not a token", async () => {
+    fake.setFault({ kind: "raw", status: 300, body: "{}" });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/GetAuthorizationToken at http:\/\/127\.0\.0\.1:\d+\/ failed \(HTTP300Error, HTTP 300\)$/);
+  });
+
+  it("an error without a message is named, with nothing after it", async () => {
+    fake.setFault({ kind: "raw", status: 400, body: JSON.stringify({ __type: "ValidationException" }) });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/failed \(ValidationException, HTTP 400\)$/);
+  });
+
+  it("a 5xx the SDK does not call transient (501) is not retried, as in the SDK's standard strategy", async () => {
+    fake.setFault({ kind: "raw", status: 501, body: JSON.stringify({ __type: "NotImplemented", message: "no" }) });
+    const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
+    expect(m).toMatch(/the ECR API at http:\/\/127\.0\.0\.1:\d+\/ failed \(NotImplemented, HTTP 501\); try again later$/);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it("a server error page that is not JSON is retried, then named by its status", async () => {
     fake.setFault({ kind: "raw", status: 502, body: "<html>Bad Gateway</html>" });
     const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
@@ -368,6 +387,18 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
     try {
       const c = await mint({ host: USE1, keys: KEY_A, env: envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }) });
       expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
+      expect(skewed.requests).toHaveLength(2);
+    } finally {
+      await skewed.close();
+    }
+  });
+
+  it("corrects the clock once: a skew error after the correction is not retried again", async () => {
+    const skewed = await startFakeEcr({ keys: [KEY_A], clockOffsetMs: 60 * 60_000, skewType: "RequestTimeTooSkewed" });
+    try {
+      skewed.setFault({ kind: "error", type: "RequestTimeTooSkewed", message: "still skewed" });
+      const m = await failure({ host: USE1, keys: KEY_A, env: envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }) }, USE1Name());
+      expect(m).toMatch(/AWS rejected the request time \(RequestTimeTooSkewed, HTTP 400\)/);
       expect(skewed.requests).toHaveLength(2);
     } finally {
       await skewed.close();
