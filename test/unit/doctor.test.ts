@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -399,6 +401,21 @@ describe("doctor --offline: the setup, corner by corner", () => {
       mkdirSync(dockerJson());
       expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} is a folder, not a config file`]);
       rmSync(dockerJson(), { recursive: true });
+      // Opened without blocking and never read: a FIFO nobody writes to does not hang doctor.
+      execFileSync("mkfifo", [dockerJson()]);
+      expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} is a FIFO, not a config file`]);
+      rmSync(dockerJson());
+      symlinkSync("/dev/null", dockerJson());
+      expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} is a device, not a config file`]);
+      rmSync(dockerJson());
+      const socket = createServer();
+      await new Promise<void>((resolve) => socket.listen(dockerJson(), resolve));
+      try {
+        // A socket cannot even be opened (ENXIO), so it is named by that error.
+        expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} cannot be read (ENXIO)`]);
+      } finally {
+        await new Promise<void>((resolve) => socket.close(() => resolve()));
+      }
       symlinkSync(dockerJson(), dockerJson());
       expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} cannot be read (ELOOP)`]);
       expect(message(await doctor(ghcr), "GH", "routing")).toBe(`${dockerJson()} cannot be read (ELOOP); docker cannot route ghcr.io to this helper`);
