@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -7,6 +6,7 @@ import { credentialsFor } from "../../src/doctor/credentials.js";
 import { readClientFiles } from "../../src/doctor/files.js";
 import { readRegistries, type Env } from "../../src/registries.js";
 import { fakePasswordPayload, fakePayloadFor, startFakeEcr, type FakeEcr } from "../support/fake-ecr.js";
+import { closedLoopbackPort } from "../support/loopback.js";
 import { triple } from "../support/triple.js";
 
 // The online half of doctor's ECR token check (minting against a loopback
@@ -25,10 +25,7 @@ let deadUrl: string;
 beforeAll(async () => {
   fake = await startFakeEcr({ keys: [KEY] });
   home = mkdtempSync(join(tmpdir(), "doctor-credentials-"));
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  deadUrl = `http://127.0.0.1:${(s.address() as { port: number }).port}`;
-  await new Promise<void>((r) => s.close(() => r()));
+  deadUrl = `http://127.0.0.1:${await closedLoopbackPort()}`;
 });
 afterEach(() => vi.unstubAllEnvs());
 afterAll(async () => {
