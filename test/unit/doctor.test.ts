@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -572,5 +573,88 @@ describe("doctor --offline: the setup, corner by corner", () => {
       script(join(dir, "other"), `printf '%0300d\\n' 0`);
       expect((await checkProgramOnPath(env, VERSION)).message).toContain(`(it says "${"0".repeat(200)}")`);
     });
+  });
+});
+
+// doctor without --offline: the registry check against a loopback registry
+// (127.0.0.1 is insecure to dockerd, so plain HTTP after HTTPS, as docker does).
+describe("doctor online, against a loopback registry", () => {
+  const SECRET = "online-Secret-Value-1";
+  let registry: Server | undefined;
+  afterEach(async () => {
+    registry?.closeAllConnections();
+    await new Promise<void>((resolve) => (registry ? registry.close(() => resolve()) : resolve()));
+    registry = undefined;
+  });
+  /** A registry asking for Basic and accepting only me/SECRET. */
+  const serveRegistry = async () => {
+    const good = `Basic ${Buffer.from(`me:${SECRET}`).toString("base64")}`;
+    registry = createHttpServer((req, res) => {
+      if (req.headers.authorization === good) return void res.writeHead(200).end("{}");
+      res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
+    });
+    await new Promise<void>((resolve) => registry!.listen(0, "127.0.0.1", () => resolve()));
+    return `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  };
+  const run = async (env: Record<string, string>) => {
+    const r = await runInProcess(["doctor", "--json"], { env: { HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config"), ...env } });
+    return { code: r.code, report: JSON.parse(r.stdout) as JsonReport, stdout: r.stdout };
+  };
+
+  it("checks the credentials against the registry: accepted is fine, rejected is not", async () => {
+    const host = await serveRegistry();
+    writeDocker({ credHelpers: { [host]: "codespaces" } });
+    const ok = await run(triple("L", host, "me", SECRET));
+    expect(ok.code).toBe(0);
+    expect(ok.report.registries[0]?.checks.at(-1)).toEqual({
+      name: "registry",
+      ok: true,
+      message: `credentials accepted by http://${host}/v2/ (Basic over plain HTTP, as docker does for an insecure registry)`,
+    });
+    const bad = await run(triple("L", host, "me", "wrong-Secret-Value"));
+    expect(bad.code).toBe(1);
+    expect(bad.report.registries[0]?.checks.at(-1)).toEqual({
+      name: "registry",
+      ok: false,
+      message: `credentials rejected: http://${host}/v2/ answered 401 (Basic over plain HTTP, as docker does for an insecure registry)`,
+    });
+    const lines = await runInProcess(["doctor"], { env: { HOME: dir, PATH: bin, ...triple("L", host, "me", SECRET) } });
+    expect(lines.stdout).not.toContain("--offline");
+    expect(lines.stdout).toContain(`  ok    registry       credentials accepted by http://${host}/v2/`);
+  });
+
+  it("an open registry, and a token service on another domain, are fine: nothing stands in the way of a pull", async () => {
+    let answer: [number, Record<string, string>] = [200, { "docker-distribution-api-version": "registry/2.0" }];
+    registry = createHttpServer((_q, res) => res.writeHead(...answer).end());
+    await new Promise<void>((resolve) => registry!.listen(0, "127.0.0.1", () => resolve()));
+    const host = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+    writeDocker({ credHelpers: { [host]: "codespaces" } });
+    const open = await run(triple("L", host, "me", SECRET));
+    expect(open.report.registries[0]?.checks.at(-1)).toMatchObject({ name: "registry", ok: true, message: expect.stringMatching(/^open registry: /) });
+    answer = [401, { "www-authenticate": 'Bearer realm="https://auth.elsewhere.test/token"' }];
+    const unverified = await run(triple("L", host, "me", SECRET));
+    expect(unverified.code).toBe(0);
+    expect(unverified.report.registries[0]?.checks.at(-1)).toMatchObject({ name: "registry", ok: true, message: expect.stringMatching(/^not verified: /) });
+    answer = [404, {}];
+    expect((await run(triple("L", host, "me", SECRET))).report.registries[0]?.checks.at(-1)).toMatchObject({ name: "registry", ok: false });
+  });
+
+  it("a registry with a triple but no credentials to try (incomplete) is not contacted", async () => {
+    const host = await serveRegistry();
+    const r = await run({ L_CONTAINER_REGISTRY_SERVER: host, L_CONTAINER_REGISTRY_USER: "me" });
+    expect(r.report.registries[0]?.checks.map((c) => c.name)).toEqual(["configuration", "routing"]);
+  });
+
+  it("blanks every secret the client files hold, whatever text it is, and lists an unreadable containers file as a problem", async () => {
+    const host = await serveRegistry();
+    // Contrived on purpose: a stored password that reads like the registry's own name.
+    writeDocker({ credHelpers: { [host]: "codespaces" }, auths: { "other.test": { password: host } } });
+    const auth = join(dir, ".config", "containers", "auth.json");
+    mkdirSync(join(dir, ".config", "containers"), { recursive: true });
+    writeFileSync(auth, "[]");
+    const r = await run(triple("L", host, "me", SECRET));
+    expect(r.stdout).not.toContain(host);
+    expect(r.stdout).toContain("<redacted>");
+    expect(r.report.problems).toEqual([`${auth} is not a configuration docker understands (credHelpers, credsStore or auths has the wrong type)`]);
   });
 });
