@@ -1,8 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkRegistry, type RegistryCheck } from "../../src/doctor/registry/check.js";
 import { createAgents } from "../../src/net/agents.js";
+import { issueServerCert, makeTestCa } from "../support/e2e/tls.js";
 import { closedLoopbackPort } from "../support/loopback.js";
 
 // The verdicts the real-registry suite (test/e2e/doctor.test.ts) cannot
@@ -216,5 +221,37 @@ describe("checkRegistry: logging in as docker login does", () => {
       message: `unreachable: http://${host}: connection refused (ECONNREFUSED) (tried HTTPS first, then plain HTTP as docker does for an insecure registry)`,
     });
     expect(await check(host, { insecure: false })).toEqual({ kind: "unreachable", message: `unreachable: https://${host}: connection refused (ECONNREFUSED)` });
+  });
+});
+
+describe("checkRegistry over HTTPS, with a certificate no CA vouches for", () => {
+  let tlsDir: string;
+  let registry: HttpsServer;
+  let host: string;
+  beforeAll(async () => {
+    tlsDir = mkdtempSync(join(tmpdir(), "doctor-tls-"));
+    const cert = await issueServerCert(await makeTestCa(tlsDir), "registry", { ips: ["127.0.0.1"] });
+    const good = `Basic ${Buffer.from(`me:${SECRET}`).toString("base64")}`;
+    registry = createHttpsServer({ cert: readFileSync(cert.certPath), key: readFileSync(cert.keyPath) }, (req, res) => {
+      if (req.headers.authorization === good) return void res.writeHead(200).end();
+      res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
+    });
+    await new Promise<void>((resolve) => registry.listen(0, "127.0.0.1", () => resolve()));
+    host = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    registry.closeAllConnections();
+    await new Promise<void>((resolve) => registry.close(() => resolve()));
+    rmSync(tlsDir, { recursive: true, force: true });
+  });
+
+  it("an insecure registry is checked over HTTPS without verifying the certificate, as docker does", async () => {
+    expect(await check(host)).toEqual({ kind: "ok", message: `credentials accepted by https://${host}/v2/ (Basic)` });
+  });
+
+  it("a secure one is not: the certificate is refused and nothing is sent", async () => {
+    const verdict = await check(host, { insecure: false });
+    expect(verdict.kind).toBe("unreachable");
+    expect(verdict.message).toMatch(new RegExp(`^unreachable: .*${host.replace(/\./g, "\\.")}`));
   });
 });
