@@ -45,6 +45,7 @@ describe("configure's edit keeps every byte it does not name", () => {
     expect(edit('{\r\n\t"a": 1\r\n}').text).toBe('{\r\n\t"a": 1,\r\n\t"credHelpers": {\r\n\t\t"ghcr.io": "codespaces"\r\n\t}\r\n}');
     // Indentation that is not spaces alone (a space then a tab) is read as tabs.
     expect(edit('{\n \t"a": 1\n}').text).toBe('{\n \t"a": 1,\n\t\t"credHelpers": {\n\t\t\t"ghcr.io": "codespaces"\n\t\t}\n}');
+    expect(edit('{\n\t  "a": 1\n}').text).toBe('{\n\t  "a": 1,\n\t\t\t"credHelpers": {\n\t\t\t\t"ghcr.io": "codespaces"\n\t\t\t}\n}');
     // A new entry in an existing multi-line credHelpers goes on its own line, one level deeper.
     expect(edit('{\n  "credHelpers": {\n    "x.io": "y"\n  }\n}\n').text).toBe(
       '{\n  "credHelpers": {\n    "x.io": "y",\n    "ghcr.io": "codespaces"\n  }\n}\n',
@@ -56,6 +57,10 @@ describe("configure's edit keeps every byte it does not name", () => {
     const r = edit(text);
     expect(r.text.startsWith('{\n  "a": 1,\n      "b": [1,\n  2],\n')).toBe(true);
     expect(edit(r.text, remove).text).toBe(text);
+  });
+
+  it("a file without auths gets no note about them, whatever the registry is called", () => {
+    expect(edit("{}", add({ s: ME }))).toEqual({ text: '{"credHelpers": {"s":"codespaces"}}', changes: ['credHelpers["s"] = "codespaces"'], notes: [] });
   });
 
   it("adds nothing, not even an empty map, when no registry is served", () => {
@@ -156,7 +161,7 @@ describe("plaintext auths: only the environment's own credentials for that exact
     expect(r.notes).toEqual([]);
   });
 
-  it.each(["ghcr.io/v2/team", "ghcr.io/v3", "ghcr.io//"])("a path beyond the API root, %j, is a repository path and stays", (name) => {
+  it.each(["ghcr.io/v2/team", "ghcr.io/v3", "ghcr.io//", "ghcr.io/v://"])("a path beyond the API root, %j, is a repository path and stays", (name) => {
     const r = edit(auths({ [name]: { auth: b64("me:s3cret") } }));
     expect(Object.keys(JSON.parse(r.text).auths)).toEqual([name]);
     expect(r.notes[0]).toContain("it is for a repository path");
