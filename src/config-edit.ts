@@ -239,10 +239,9 @@ function propertiesOf(root: Node | undefined, key: string): Map<string, Node> | 
  * docker writes it.
  */
 function styleOf(text: string, root: Node | undefined): FormattingOptions {
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  // No eol option: jsonc-parser takes the line ending from the text itself (its first
+  // line break) and reads the option only for a text without one, where it is "\n".
   const first = root?.children?.[0];
   const indent = first === undefined ? "\t" : text.slice(text.lastIndexOf("\n", first.offset) + 1, first.offset);
-  return /^ +$/.test(indent)
-    ? { insertSpaces: true, tabSize: indent.length, eol }
-    : { insertSpaces: false, tabSize: 1, eol };
+  return /^ +$/.test(indent) ? { insertSpaces: true, tabSize: indent.length } : { insertSpaces: false, tabSize: 1 };
 }
