@@ -14,9 +14,29 @@ describe("help", () => {
     const overview = helpText(undefined)!;
     const listed = overview.split("\nVerbs:\n")[1]!.split("\n\n")[0]!.split("\n");
     expect(listed).toEqual(VERBS.map((verb) => `  ${helpText(verb)!.split("\n")[0]}`));
-    expect(listed[5]).toBe("  docker-credential-codespaces configure [--dry-run] [--remove] [--containers-auth[=PATH]]");
+    expect(listed).toEqual([
+      "  docker-credential-codespaces get",
+      "  docker-credential-codespaces list",
+      "  docker-credential-codespaces store",
+      "  docker-credential-codespaces erase",
+      "  docker-credential-codespaces version",
+      "  docker-credential-codespaces configure [--dry-run] [--remove] [--containers-auth[=PATH]]",
+      "  docker-credential-codespaces doctor [--offline] [--json]",
+      "  docker-credential-codespaces agent <status|stop>",
+    ]);
     expect(overview).toContain("\n\nEnvironment:\n  <ID>_CONTAINER_REGISTRY_SERVER, _USER, _PASSWORD\n");
     expect(overview.endsWith(`\n\n${DOCS} (README.md; also in the npm package)`)).toBe(true);
+  });
+
+  it.each([
+    ["get", "  Reads a registry server from stdin and prints {\"ServerURL\",\"Username\",\"Secret\"}"],
+    ["list", '  Prints {"<server>": "<username>"} for every registry the environment configures.'],
+    ["store", "  Stores nothing: succeeds for a registry a triple configures (so docker login"],
+    ["erase", '  Erases nothing: succeeds for a registry a triple configures, else "not found".'],
+    ["version", "  Prints the helper's version (also: --version, -v)."],
+    ["agent", "  The per-user agent that holds minted ECR tokens in memory (never on disk),"],
+  ])("help %s says what the verb does", (verb, line) => {
+    expect(helpText(verb)!.split("\n")[1]).toBe(line);
   });
 
   it("help <verb> is that verb's text, the environment, and the documentation link", () => {
