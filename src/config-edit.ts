@@ -42,16 +42,18 @@ const configShape = z.looseObject({
 });
 
 // A path docker login itself may store after a registry host (the Hub's "https://index.docker.io/v1/").
-const API_PATH = /^\/?(?:v[12]\/?)?$/;
+const API_PATH = /^\/(?:v[12]\/?)?$/;
 
 /** Applies `edit` to the config text read from `path` (named in messages only). */
 export function editConfigText(path: string, text: string, edit: ConfigEdit): EditResult {
   const root = parse(path, text);
-  const state: Draft = { text, style: styleOf(text, root), changes: [], notes: [] };
+  // A blank file is written afresh, and left as it was when nothing changes.
+  const blank = text.trim() === "";
+  const state: Draft = { text: blank ? "" : text, style: styleOf(text, root), changes: [], notes: [] };
   if (edit.kind === "add") addHelpers(state, text, root, edit);
   else removeHelpers(state, root, edit.helper);
   // A file this creates ends like one docker writes.
-  if (text.trim() === "" && state.changes.length > 0) state.text += "\n";
+  if (blank) state.text = state.changes.length > 0 ? `${state.text}\n` : text;
   return { text: state.text, changes: state.changes, notes: state.notes };
 }
 
@@ -73,7 +75,7 @@ function set(state: Draft, path: string[], value: unknown): void {
   const parent = tree === undefined ? undefined : findNodeAtLocation(tree, path.slice(0, -1));
   const [edit] = value === undefined ? cut(parent, path.at(-1)) : modify(state.text, path, value, {});
   if (edit === undefined) return;
-  const multiline = parent === undefined || /[\r\n]/.test(state.text.slice(parent.offset, parent.offset + parent.length));
+  const multiline = parent === undefined || state.text.slice(parent.offset, parent.offset + parent.length).includes("\n");
   let content = edit.content;
   if (content !== "" && multiline) {
     const inserted = applyEdits(state.text, [edit]);
@@ -237,10 +239,9 @@ function propertiesOf(root: Node | undefined, key: string): Map<string, Node> | 
  * docker writes it.
  */
 function styleOf(text: string, root: Node | undefined): FormattingOptions {
-  const eol = text.includes("\r\n") ? "\r\n" : "\n";
+  // No eol option: jsonc-parser takes the line ending from the text itself (its first
+  // line break) and reads the option only for a text without one, where it is "\n".
   const first = root?.children?.[0];
   const indent = first === undefined ? "\t" : text.slice(text.lastIndexOf("\n", first.offset) + 1, first.offset);
-  return /^ +$/.test(indent)
-    ? { insertSpaces: true, tabSize: indent.length, eol }
-    : { insertSpaces: false, tabSize: 1, eol };
+  return /^ +$/.test(indent) ? { insertSpaces: true, tabSize: indent.length } : { insertSpaces: false, tabSize: 1 };
 }

@@ -19,9 +19,9 @@ export interface CredentialStep {
 
 const NAME = "ecr token";
 
-export async function credentialsFor(subject: Subject, table: RegistryTable, env: Env, offline: boolean): Promise<CredentialStep> {
-  const { key, source } = subject;
-  if (key === null || source === undefined) return {};
+/** `key` is the subject's, known here: a subject without one has nothing to resolve. */
+export async function credentialsFor(key: string, source: Subject["source"], table: RegistryTable, env: Env, offline: boolean): Promise<CredentialStep> {
+  if (source === undefined) return {};
   if (parseEcrHost(key) === undefined) {
     return source.kind === "triple" ? { credentials: { username: source.registry.user, secret: source.registry.password } } : {};
   }

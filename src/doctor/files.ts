@@ -42,7 +42,8 @@ export interface ClientFiles {
 
 export const DAEMON_JSON = "/etc/docker/daemon.json";
 
-export async function readClientFiles(env: Env): Promise<ClientFiles> {
+/** `daemonJson` is a parameter for the tests only: doctor reads dockerd's file. */
+export async function readClientFiles(env: Env, daemonJson = DAEMON_JSON): Promise<ClientFiles> {
   const home = env["HOME"] || homedir();
   const dockerDir = env["DOCKER_CONFIG"] || join(home, ".docker");
   const explicit = env["REGISTRY_AUTH_FILE"] || undefined;
@@ -56,7 +57,7 @@ export async function readClientFiles(env: Env): Promise<ClientFiles> {
   const [docker, containers, daemon] = await Promise.all([
     load(join(dockerDir, "config.json"), clientConfig),
     Promise.all(containersPaths.map((p) => load(p, clientConfig))),
-    load(DAEMON_JSON, daemonConfig),
+    load(daemonJson, daemonConfig),
   ]);
   const variable = env["DOCKER_AUTH_CONFIG"];
   return {

@@ -73,7 +73,7 @@ async function examine(subject: Subject, { table, files, io, agents, secrets }: 
   checks.push(docker);
   const containers = containersRouting(key, files, docker);
   if (containers !== undefined) checks.push(containers);
-  const step = await credentialsFor(subject, table, io.env, agents === undefined);
+  const step = await credentialsFor(key, subject.source, table, io.env, agents === undefined);
   if (step.check !== undefined) checks.push(step.check);
   if (step.credentials !== undefined && agents !== undefined) {
     secrets.push(step.credentials.secret);

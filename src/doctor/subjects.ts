@@ -41,7 +41,6 @@ export function subjectsOf(table: RegistryTable, files: ClientFiles): Subject[] 
   const configured = new Set([...table.complete, ...table.incomplete].map((r) => r.key));
   for (const key of routedHere(files)) {
     if (configured.has(key)) continue;
-    configured.add(key);
     subjects.push(
       parseEcrHost(key) === undefined
         ? {

@@ -1,4 +1,4 @@
-import type { Server } from "node:net";
+import { createServer, type Server } from "node:net";
 import type { AddressInfo } from "node:net";
 
 export interface Listening {
@@ -21,4 +21,11 @@ export async function listenOnLoopback(server: Server & { closeAllConnections?: 
         server.closeAllConnections?.();
       }),
   };
+}
+
+/** A port on 127.0.0.1 with nothing listening (just freed): a request to it is refused. */
+export async function closedLoopbackPort(): Promise<number> {
+  const listening = await listenOnLoopback(createServer());
+  await listening.close();
+  return Number(new URL(listening.url).port);
 }

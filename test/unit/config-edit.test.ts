@@ -32,8 +32,39 @@ describe("configure's edit keeps every byte it does not name", () => {
   });
 
   it("writes a new file as docker does: tab-indented with a final newline", () => {
-    expect(edit("").text).toBe('{\n\t"credHelpers": {\n\t\t"ghcr.io": "codespaces"\n\t}\n}\n');
-    expect(edit(" \n").changes).toHaveLength(1);
+    const fresh = '{\n\t"credHelpers": {\n\t\t"ghcr.io": "codespaces"\n\t}\n}\n';
+    expect(edit("").text).toBe(fresh);
+    // A blank file is a new one: none of its whitespace is kept around the object.
+    expect(edit(" \n")).toEqual({ text: fresh, changes: ['credHelpers["ghcr.io"] = "codespaces"'], notes: [] });
+    // With nothing to change, a blank file is left exactly as it was.
+    expect(edit(" \n", remove)).toEqual({ text: " \n", changes: [], notes: [] });
+    expect(edit(" \n", add({}, []))).toEqual({ text: " \n", changes: [], notes: [] });
+  });
+
+  it("indents an insertion like the file: tabs where the first key is tab-indented, also with CRLF", () => {
+    expect(edit('{\r\n\t"a": 1\r\n}').text).toBe('{\r\n\t"a": 1,\r\n\t"credHelpers": {\r\n\t\t"ghcr.io": "codespaces"\r\n\t}\r\n}');
+    // Indentation that is not spaces alone (a space then a tab) is read as tabs.
+    expect(edit('{\n \t"a": 1\n}').text).toBe('{\n \t"a": 1,\n\t\t"credHelpers": {\n\t\t\t"ghcr.io": "codespaces"\n\t\t}\n}');
+    expect(edit('{\n\t  "a": 1\n}').text).toBe('{\n\t  "a": 1,\n\t\t\t"credHelpers": {\n\t\t\t\t"ghcr.io": "codespaces"\n\t\t\t}\n}');
+    // A new entry in an existing multi-line credHelpers goes on its own line, one level deeper.
+    expect(edit('{\n  "credHelpers": {\n    "x.io": "y"\n  }\n}\n').text).toBe(
+      '{\n  "credHelpers": {\n    "x.io": "y",\n    "ghcr.io": "codespaces"\n  }\n}\n',
+    );
+  });
+
+  it("lays out only the inserted text: oddly indented lines before it stay as they are", () => {
+    const text = '{\n  "a": 1,\n      "b": [1,\n  2]\n}\n';
+    const r = edit(text);
+    expect(r.text.startsWith('{\n  "a": 1,\n      "b": [1,\n  2],\n')).toBe(true);
+    expect(edit(r.text, remove).text).toBe(text);
+  });
+
+  it("a file without auths gets no note about them, whatever the registry is called", () => {
+    expect(edit("{}", add({ s: ME }))).toEqual({ text: '{"credHelpers": {"s":"codespaces"}}', changes: ['credHelpers["s"] = "codespaces"'], notes: [] });
+  });
+
+  it("adds nothing, not even an empty map, when no registry is served", () => {
+    expect(edit("{}", add({}, []))).toEqual({ text: "{}", changes: [], notes: [] });
   });
 
   it("keeps a registry named __proto__ a key, not a prototype", () => {
@@ -108,6 +139,34 @@ describe("plaintext auths: only the environment's own credentials for that exact
     expect(r.notes).toEqual(['kept the plaintext auths entry for "ghcr.io": it holds credentials other than the environment\'s; remove it by hand if it is not needed']);
   });
 
+  it("an entry that is not an object, or holds only the password, stays", () => {
+    for (const entry of ["x", { password: "s3cret" }]) {
+      const r = edit(auths({ "ghcr.io": entry }));
+      expect(JSON.parse(r.text).auths).toEqual({ "ghcr.io": entry });
+      expect(r.notes).toEqual([
+        'kept the plaintext auths entry for "ghcr.io": it holds credentials other than the environment\'s; remove it by hand if it is not needed',
+      ]);
+    }
+  });
+
+  it("an entry under a name no client can look up stays silently", () => {
+    const r = edit(auths({ "bad url ::": { auth: b64("me:s3cret") }, "ghcr.io": { auth: b64("me:s3cret") } }));
+    expect(JSON.parse(r.text).auths).toEqual({ "bad url ::": { auth: b64("me:s3cret") } });
+    expect(r.notes).toEqual([]);
+  });
+
+  it.each(["HTTPS://GHCR.IO", " https://ghcr.io/v2 ", "ghcr.io/v2", "http://ghcr.io/v1"])("the registry's own entry %j goes too", (name) => {
+    const r = edit(auths({ [name]: { auth: b64("me:s3cret") } }));
+    expect(JSON.parse(r.text).auths).toEqual({});
+    expect(r.notes).toEqual([]);
+  });
+
+  it.each(["ghcr.io/v2/team", "ghcr.io/v3", "ghcr.io//", "ghcr.io/v://"])("a path beyond the API root, %j, is a repository path and stays", (name) => {
+    const r = edit(auths({ [name]: { auth: b64("me:s3cret") } }));
+    expect(Object.keys(JSON.parse(r.text).auths)).toEqual([name]);
+    expect(r.notes[0]).toContain("it is for a repository path");
+  });
+
   it("a __proto__ key inside an entry is data, not inherited credentials", () => {
     const text = auths({ "ghcr.io": JSON.parse(`{"__proto__": {"auth": "${b64("me:s3cret")}"}}`) });
     expect(JSON.parse(edit(text).text).auths["ghcr.io"]).toBeDefined();
@@ -119,6 +178,17 @@ describe("--remove", () => {
     const r = edit('{"credHelpers": {"a.io": "codespaces", "gcr.io": "gcloud", "b.io": "codespaces"}, "x": 1}', remove);
     expect(r.text).toBe('{"credHelpers": {"gcr.io": "gcloud"}, "x": 1}');
     expect(r.changes).toEqual(['removed credHelpers["a.io"] (it named "codespaces")', 'removed credHelpers["b.io"] (it named "codespaces")']);
+  });
+
+  it("removes the entry on its line, keeping the lines around it", () => {
+    const text = '{\n  "credHelpers": {\n    "x.io": "y",\n    "a.io": "codespaces",\n    "z.io": "y"\n  }\n}\n';
+    expect(edit(text, remove).text).toBe('{\n  "credHelpers": {\n    "x.io": "y",\n    "z.io": "y"\n  }\n}\n');
+    expect(edit('{\n  "credHelpers": {\n    "a.io": "codespaces"\n  }\n}\n', remove).text).toBe("{\n}\n");
+    expect(edit('{"credHelpers": {"a.io": "codespaces"}}', remove).text).toBe("{}");
+  });
+
+  it("keeps an empty credHelpers map it did not empty", () => {
+    expect(edit('{"credHelpers": {}}', remove)).toEqual({ text: '{"credHelpers": {}}', changes: [], notes: [] });
   });
 
   it("drops a map it empties, and leaves a file without the helper as it is", () => {
@@ -138,6 +208,7 @@ describe("files it refuses, with one line and nothing changed", () => {
     ['{"auths": []}', "cfg.json is not a config file this helper understands"],
     ['{"credHelpers": {"ghcr.io": "a", "ghcr.io": "b"}}', 'cfg.json has the key "ghcr.io" twice in credHelpers; keep one and run again'],
     ['{"auths": {}, "auths": {}}', 'cfg.json has the key "auths" twice; keep one and run again'],
+    ['{"auths": {"a.io": {}, "a.io": {}}}', 'cfg.json has the key "a.io" twice in auths; keep one and run again'],
   ])("%s", (text, message) => {
     expect(() => edit(text)).toThrow(HelperError);
     expect(() => edit(text)).toThrow(message);

@@ -30,6 +30,12 @@ describe("parseChallenges (WWW-Authenticate)", () => {
     expect(parseChallenges(header)).toEqual(expected);
   });
 
+  it("stops after 100 challenges and 100 parameters, however long the header", () => {
+    expect(parseChallenges(Array(150).fill("Basic").join(", "))).toHaveLength(100);
+    const params = Array.from({ length: 150 }, (_, i) => `p${i}=v`).join(", ");
+    expect(Object.keys(parseChallenges(`Bearer ${params}`)[0]?.params ?? {})).toHaveLength(100);
+  });
+
   it("reads every header line", () => {
     expect(parseChallenges(['Basic realm="a"', 'Bearer realm="https://b.test/"']).map((c) => c.scheme)).toEqual(["basic", "bearer"]);
     expect(parseChallenges(undefined)).toEqual([]);

@@ -15,6 +15,12 @@ describe("dockerTreatsAsInsecure: where docker falls back to plain HTTP", () => 
     ["registry.test:5000", ["http://registry.test:5000/"], true],
     ["registry.test:5000", ["registry.test"], false],
     ["10.1.2.3:5000", ["10.0.0.0/bad", "not a cidr/8"], false],
+    // prefixes out of range or with more after the digits are no CIDR (and do not throw)
+    ["10.1.2.3:5000", ["10.0.0.0/33", "fd00::/129", "10.0.0.0/8x", "10.0.0.0/008x"], false],
+    ["10.1.2.3:5000", ["10.0.0.0/32", "10.1.2.3/32"], true],
+    ["[fd00::5]:5000", ["fd00::/128", "fd00::5/128"], true],
+    // a name that cannot be looked up (a label over 63 characters fails before any query) is not insecure
+    [`${"a".repeat(64)}.test:5000`, [], false],
   ] as const)("%s with insecure-registries %j → %s", async (key, list, expected) => {
     expect(await dockerTreatsAsInsecure(key, key, list, 1_000)).toBe(expected);
   });

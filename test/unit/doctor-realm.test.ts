@@ -37,7 +37,16 @@ describe("realmPolicy: where doctor may send credentials for a token", () => {
     expect(decision.allowed ? "" : decision.reason).toContain(why);
   });
 
+  it("names the registry and its parent domain in the refusal", () => {
+    expect(realmPolicy("registry.example.com:5000", new URL("https://auth.evil.test/token"))).toEqual({
+      allowed: false,
+      reason: "the token service https://auth.evil.test is neither registry.example.com nor under example.com",
+    });
+    expect(realmPolicy("ghcr.io", new URL("http://ghcr.io/token"))).toEqual({ allowed: false, reason: "the token service http://ghcr.io is not HTTPS" });
+  });
+
   it("knows loopback", () => {
+    expect(["::ffff:127.0.0.1", "[::ffff:127.1.2.3]", "LOCALHOST", "127.0.0.1."].map(isLoopback)).toEqual([true, true, true, true]);
     expect(["127.0.0.1", "127.9.8.7:443", "[::1]:5000", "::1", "localhost", "a.localhost"].map(isLoopback)).toEqual([true, true, true, true, true, true]);
     expect(["128.0.0.1", "10.0.0.1", "::2", "localhost.evil.test", "[::ffff:10.0.0.1]"].map(isLoopback)).toEqual([false, false, false, false, false]);
   });

@@ -1,8 +1,14 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkRegistry, type RegistryCheck } from "../../src/doctor/registry/check.js";
 import { createAgents } from "../../src/net/agents.js";
+import { issueServerCert, makeTestCa } from "../support/e2e/tls.js";
+import { closedLoopbackPort } from "../support/loopback.js";
 
 // The verdicts the real-registry suite (test/e2e/doctor.test.ts) cannot
 // provoke from the distribution registry: odd answers from a loopback server.
@@ -93,5 +99,159 @@ describe("checkRegistry verdicts", () => {
     const host = await serve((_q, res) => res.writeHead(200, { "docker-distribution-api-version": "registry/2.0" }).end("{}"));
     expect(await check(host, { insecure: false })).toMatchObject({ kind: "unreachable", message: expect.stringContaining(`https://${host}: TLS handshake failed`) });
     expect(seen).toEqual([]);
+  });
+});
+
+describe("checkRegistry: logging in as docker login does", () => {
+  const BASIC = `Basic ${Buffer.from(`me:${SECRET}`).toString("base64")}`;
+  const plain = " over plain HTTP, as docker does for an insecure registry";
+
+  it("Basic: the credentials go to /v2/ and are accepted, rejected, or answered with an error", async () => {
+    let status = 200;
+    const host = await serve((req, res) => {
+      if (req.headers.authorization === undefined) return void res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
+      res.writeHead(status).end();
+    });
+    expect(await check(host)).toEqual({ kind: "ok", message: `credentials accepted by http://${host}/v2/ (Basic${plain})` });
+    expect(seen.map((s) => [s.path, s.authorization])).toEqual([
+      ["/v2/", undefined],
+      ["/v2/", BASIC],
+    ]);
+    for (status of [401, 403]) {
+      expect(await check(host)).toEqual({ kind: "rejected", message: `credentials rejected: http://${host}/v2/ answered ${status} (Basic${plain})` });
+    }
+    status = 500;
+    expect(await check(host)).toEqual({ kind: "failed", message: `http://${host}/v2/ answered 500 to the credentials (Basic${plain})` });
+  });
+
+  it("asks for JSON and names itself", async () => {
+    const headers: Record<string, string | string[] | undefined>[] = [];
+    const host = await serve((req, res) => {
+      headers.push(req.headers);
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end("{}");
+    });
+    // A 200 in JSON is a registry even without its version header.
+    expect(await check(host)).toMatchObject({ kind: "open" });
+    expect(headers.at(-1)).toMatchObject({ accept: "application/json", "user-agent": "docker-credential-codespaces-doctor" });
+  });
+
+  it("not a registry: another status, or a 200 that is no registry API", async () => {
+    let answer = { status: 404, type: "text/plain" };
+    const host = await serve((_q, res) => res.writeHead(answer.status, { "content-type": answer.type }).end("x"));
+    expect(await check(host)).toEqual({ kind: "not-registry", message: `not a registry: http://${host}/v2/ answered 404; check the SERVER value` });
+    answer = { status: 200, type: "text/html" };
+    expect(await check(host)).toEqual({ kind: "not-registry", message: `not a registry: http://${host}/v2/ answered 200 but not as a registry API; check the SERVER value` });
+  });
+
+  describe("Bearer: a token from the realm, then /v2/ with it", () => {
+    let token: { status: number; body: string };
+    let registry: number;
+    const queries: URLSearchParams[] = [];
+    const bearerHost = (challenge: (origin: string) => string) =>
+      serve((req, res, origin) => {
+        const url = new URL(req.url ?? "/", `http://${origin}`);
+        if (url.pathname === "/token") {
+          queries.push(url.searchParams);
+          return void res.writeHead(token.status, { "content-type": "application/json" }).end(token.body);
+        }
+        if (req.headers.authorization === "Bearer issued-token") return void res.writeHead(registry).end();
+        res.writeHead(401, { "www-authenticate": challenge(origin) }).end();
+      });
+    afterEach(() => {
+      queries.length = 0;
+    });
+
+    it("asks for an offline token for the account, names the service and client, and logs in with it", async () => {
+      token = { status: 200, body: JSON.stringify({ access_token: "issued-token" }) };
+      registry = 200;
+      const host = await bearerHost((origin) => `Bearer realm="http://${origin}/token",service="reg.test"`);
+      const where = `the token service http://${host}/token`;
+      expect(await check(host)).toEqual({ kind: "ok", message: `credentials accepted by http://${host}/v2/ (a token from ${where}${plain})` });
+      expect([...queries[0]!.entries()]).toEqual([
+        ["service", "reg.test"],
+        ["account", "me"],
+        ["client_id", "test"],
+        ["offline_token", "true"],
+      ]);
+      expect(seen.map((s) => s.authorization)).toEqual([undefined, BASIC, "Bearer issued-token"]);
+      registry = 500;
+      expect(await check(host)).toEqual({ kind: "failed", message: `http://${host}/v2/ answered 500 to the credentials (a token from ${where}${plain})` });
+    });
+
+    it("without a service parameter, none is sent", async () => {
+      token = { status: 200, body: JSON.stringify({ token: "issued-token", access_token: "other" }) };
+      registry = 200;
+      const host = await bearerHost((origin) => `Bearer realm="http://${origin}/token"`);
+      expect(await check(host)).toMatchObject({ kind: "ok" });
+      expect(queries[0]!.has("service")).toBe(false);
+    });
+
+    it("the token service refuses the credentials, fails, or sends no usable token", async () => {
+      registry = 200;
+      const host = await bearerHost((origin) => `Bearer realm="http://${origin}/token"`);
+      const where = `the token service http://${host}/token`;
+      for (const status of [401, 403]) {
+        token = { status, body: "" };
+        expect(await check(host)).toEqual({ kind: "rejected", message: `credentials rejected: ${where} answered ${status}` });
+      }
+      token = { status: 503, body: "" };
+      expect(await check(host)).toEqual({ kind: "failed", message: `${where} answered 503; try again later` });
+      for (const body of ["not json", JSON.stringify({ token: "has space" }), JSON.stringify({ token: "" }), JSON.stringify({ token: 5 }), JSON.stringify({ token: "a", pad: "x".repeat(70 * 1024) })]) {
+        token = { status: 200, body };
+        expect(await check(host)).toEqual({ kind: "failed", message: `${where} answered 200 without a token` });
+      }
+    });
+
+    it("a challenge without a usable realm, and a realm that does not answer", async () => {
+      const host = await bearerHost(() => 'Bearer service="x"');
+      expect(await check(host)).toEqual({ kind: "not-registry", message: `http://${host}/v2/ sent a Bearer challenge without a usable realm` });
+      const port = await closedLoopbackPort();
+      const dead = await bearerHost(() => `Bearer realm="http://127.0.0.1:${port}/token"`);
+      expect(await check(dead)).toEqual({
+        kind: "unreachable",
+        message: `the token service http://127.0.0.1:${port}/token is unreachable: http://127.0.0.1:${port}: connection refused (ECONNREFUSED)`,
+      });
+    });
+  });
+
+  it("nothing listening: unreachable over both HTTPS and plain HTTP, each tried as docker does", async () => {
+    const host = `127.0.0.1:${await closedLoopbackPort()}`;
+    expect(await check(host)).toEqual({
+      kind: "unreachable",
+      message: `unreachable: http://${host}: connection refused (ECONNREFUSED) (tried HTTPS first, then plain HTTP as docker does for an insecure registry)`,
+    });
+    expect(await check(host, { insecure: false })).toEqual({ kind: "unreachable", message: `unreachable: https://${host}: connection refused (ECONNREFUSED)` });
+  });
+});
+
+describe("checkRegistry over HTTPS, with a certificate no CA vouches for", () => {
+  let tlsDir: string;
+  let registry: HttpsServer;
+  let host: string;
+  beforeAll(async () => {
+    tlsDir = mkdtempSync(join(tmpdir(), "doctor-tls-"));
+    const cert = await issueServerCert(await makeTestCa(tlsDir), "registry", { ips: ["127.0.0.1"] });
+    const good = `Basic ${Buffer.from(`me:${SECRET}`).toString("base64")}`;
+    registry = createHttpsServer({ cert: readFileSync(cert.certPath), key: readFileSync(cert.keyPath) }, (req, res) => {
+      if (req.headers.authorization === good) return void res.writeHead(200).end();
+      res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
+    });
+    await new Promise<void>((resolve) => registry.listen(0, "127.0.0.1", () => resolve()));
+    host = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    registry.closeAllConnections();
+    await new Promise<void>((resolve) => registry.close(() => resolve()));
+    rmSync(tlsDir, { recursive: true, force: true });
+  });
+
+  it("an insecure registry is checked over HTTPS without verifying the certificate, as docker does", async () => {
+    expect(await check(host)).toEqual({ kind: "ok", message: `credentials accepted by https://${host}/v2/ (Basic)` });
+  });
+
+  it("a secure one is not: the certificate is refused and nothing is sent", async () => {
+    const verdict = await check(host, { insecure: false });
+    expect(verdict.kind).toBe("unreachable");
+    expect(verdict.message).toMatch(new RegExp(`^unreachable: .*${host.replace(/\./g, "\\.")}`));
   });
 });

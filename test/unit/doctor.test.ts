@@ -1,7 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { checkProgramOnPath } from "../../src/doctor/program.js";
 import { runInProcess } from "../support/fake-io.js";
 import { triple } from "../support/triple.js";
 
@@ -346,5 +350,311 @@ describe("doctor's ECR token check, offline", () => {
     expect(c?.ok).toBe(false);
     expect(c?.message).toMatch(/expired/);
     expect(await check(triple("E", ECR, "AKIAEXAMPLEEXAMPLE01", "secret-key-value"))).toBeUndefined();
+  });
+});
+
+// The setup verdicts the cases above leave open: where the files are looked
+// for, which registries become subjects, routing corners, the program on PATH.
+describe("doctor --offline: the setup, corner by corner", () => {
+  const ECR = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+  const CONFIGURE = "run `docker-credential-codespaces configure`";
+  const dockerJson = () => join(dir, ".docker", "config.json");
+  const write = (path: string, config: unknown) => {
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, typeof config === "string" ? config : JSON.stringify(config));
+  };
+  const ghcr = triple("GH", "ghcr.io", "me", PASSWORD);
+  const doctor = async (env: Record<string, string>): Promise<JsonReport> => {
+    const r = await runInProcess(["doctor", "--offline", "--json"], {
+      env: { HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config"), ...env },
+    });
+    expect(r.stdout).not.toContain(PASSWORD);
+    return JSON.parse(r.stdout) as JsonReport;
+  };
+  const check = (report: JsonReport, id: string | null, name: string) => report.registries.find((r) => r.id === id)?.checks.find((c) => c.name === name);
+  const message = (report: JsonReport, id: string | null, name: string) => check(report, id, name)?.message;
+
+  describe("where doctor looks for the client files", () => {
+    it("DOCKER_CONFIG names docker's folder; XDG_CONFIG_HOME the containers one", async () => {
+      const docker = join(dir, "elsewhere", "config.json");
+      write(docker, { credHelpers: { "ghcr.io": "codespaces" } });
+      write(dockerJson(), { credHelpers: { "ghcr.io": "gcloud" } });
+      const containers = join(dir, "xdg", "containers", "auth.json");
+      write(containers, { credHelpers: { "ghcr.io": "pass" } });
+      write(join(dir, ".config", "containers", "auth.json"), { credHelpers: { "ghcr.io": "codespaces" } });
+      const report = await doctor({ ...ghcr, DOCKER_CONFIG: join(dir, "elsewhere"), XDG_CONFIG_HOME: join(dir, "xdg") });
+      expect(message(report, "GH", "routing")).toBe(`docker asks this helper: credHelpers["ghcr.io"] in ${docker}`);
+      expect(message(report, "GH", "containers routing")).toBe(
+        `podman and skopeo ask docker-credential-pass for ghcr.io (credHelpers in ${containers}), not this helper; ${CONFIGURE} --containers-auth`,
+      );
+    });
+
+    it("without XDG_CONFIG_HOME, the containers file is under HOME's .config", async () => {
+      write(dockerJson(), { credHelpers: { "ghcr.io": "codespaces" } });
+      const containers = join(dir, ".config", "containers", "auth.json");
+      write(containers, { credHelpers: { "ghcr.io": "codespaces" } });
+      const r = await runInProcess(["doctor", "--offline", "--json"], { env: { HOME: dir, PATH: bin, ...ghcr } });
+      const report = JSON.parse(r.stdout) as JsonReport;
+      expect(message(report, "GH", "containers routing")).toBe(`podman and skopeo ask this helper: credHelpers["ghcr.io"] in ${containers}`);
+    });
+
+    it("a folder, a FIFO or a link loop where config.json should be is a problem; a file on the way means none", async () => {
+      mkdirSync(dockerJson());
+      expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} is a folder, not a config file`]);
+      rmSync(dockerJson(), { recursive: true });
+      // Opened without blocking and never read: a FIFO nobody writes to does not hang doctor.
+      execFileSync("mkfifo", [dockerJson()]);
+      expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} is a FIFO, not a config file`]);
+      rmSync(dockerJson());
+      symlinkSync("/dev/null", dockerJson());
+      expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} is a device, not a config file`]);
+      rmSync(dockerJson());
+      const socket = createServer();
+      await new Promise<void>((resolve) => socket.listen(dockerJson(), resolve));
+      try {
+        // A socket cannot even be opened (ENXIO), so it is named by that error.
+        expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} cannot be read (ENXIO)`]);
+      } finally {
+        await new Promise<void>((resolve) => socket.close(() => resolve()));
+      }
+      symlinkSync(dockerJson(), dockerJson());
+      expect((await doctor(ghcr)).problems).toEqual([`${dockerJson()} cannot be read (ELOOP)`]);
+      expect(message(await doctor(ghcr), "GH", "routing")).toBe(`${dockerJson()} cannot be read (ELOOP); docker cannot route ghcr.io to this helper`);
+      rmSync(dockerJson());
+      const file = join(dir, "a-file");
+      writeFileSync(file, "");
+      const report = await doctor({ ...ghcr, DOCKER_CONFIG: file });
+      expect(report.problems).toEqual([]);
+      expect(message(report, "GH", "routing")).toBe(`${join(file, "config.json")} does not exist, so docker never asks this helper for ghcr.io; ${CONFIGURE}`);
+    });
+  });
+
+  describe("which registries doctor reports on", () => {
+    it("an incomplete triple for a registry another triple serves says so; two missing parts are named together", async () => {
+      const report = await doctor({
+        ...ghcr,
+        HALF_CONTAINER_REGISTRY_SERVER: "ghcr.io",
+        HALF_CONTAINER_REGISTRY_USER: "me",
+        BARE_CONTAINER_REGISTRY_SERVER: "bare.test",
+      });
+      expect(message(report, "HALF", "configuration")).toBe(
+        "HALF_CONTAINER_REGISTRY_SERVER names ghcr.io but HALF_CONTAINER_REGISTRY_PASSWORD is missing or empty (ghcr.io is served by GH_CONTAINER_REGISTRY_* instead); set it in your Codespaces secrets",
+      );
+      expect(message(report, "BARE", "configuration")).toBe(
+        "BARE_CONTAINER_REGISTRY_SERVER names bare.test but BARE_CONTAINER_REGISTRY_USER and BARE_CONTAINER_REGISTRY_PASSWORD are missing or empty; set them in your Codespaces secrets",
+      );
+    });
+
+    it("triples with the same credentials name each other", async () => {
+      const one = await doctor({ ...ghcr, ...triple("TWO", "https://ghcr.io", "me", PASSWORD) });
+      expect(message(one, "GH", "configuration")).toBe("GH_CONTAINER_REGISTRY_* is complete; SERVER is registry ghcr.io (TWO_CONTAINER_REGISTRY_* sets the same credentials)");
+      const two = await doctor({ ...ghcr, ...triple("TWO", "https://ghcr.io", "me", PASSWORD), ...triple("THREE", "ghcr.io/", "me", PASSWORD) });
+      expect(message(two, "GH", "configuration")).toBe(
+        "GH_CONTAINER_REGISTRY_* is complete; SERVER is registry ghcr.io (THREE_CONTAINER_REGISTRY_*, TWO_CONTAINER_REGISTRY_* set the same credentials)",
+      );
+    });
+
+    it("an ECR triple says whether it holds a token or AWS keys", async () => {
+      const token = Buffer.from(JSON.stringify({ payload: "p", expiration: Math.floor(Date.now() / 1000) + 3600 })).toString("base64");
+      expect(message(await doctor(triple("E", ECR, "AWS", token)), "E", "configuration")).toBe(
+        `E_CONTAINER_REGISTRY_* is complete, an ECR token (USER=AWS); SERVER is registry ${ECR}`,
+      );
+      expect(message(await doctor(triple("E", ECR, "AKIAEXAMPLEEXAMPLE01", PASSWORD)), "E", "configuration")).toBe(
+        `E_CONTAINER_REGISTRY_* is complete, AWS keys to mint ECR tokens; SERVER is registry ${ECR}`,
+      );
+    });
+
+    it("credHelpers entries for this helper without a triple: once each, sorted, from docker's and the containers files", async () => {
+      write(dockerJson(), { credHelpers: { "quay.io": "codespaces", [ECR]: "codespaces", "gcr.io": "gcloud", "bad url ::": "codespaces" } });
+      write(join(dir, ".config", "containers", "auth.json"), { credHelpers: { "quay.io": "codespaces", "a.test": "codespaces" } });
+      const report = await doctor({ HALF_CONTAINER_REGISTRY_SERVER: "a.test", HALF_CONTAINER_REGISTRY_USER: "me" });
+      expect(report.registries.map((r) => [r.server, r.id])).toEqual([
+        ["a.test", "HALF"],
+        [ECR, null],
+        ["quay.io", null],
+      ]);
+      expect(check(report, null, "configuration")).toEqual({
+        name: "configuration",
+        ok: true,
+        message: `no triple: ECR tokens for ${ECR} are minted with the AWS default credential chain`,
+      });
+      expect(report.registries[2]?.checks[0]?.message).toBe(
+        "credHelpers routes quay.io to this helper but no <ID>_CONTAINER_REGISTRY_* triple configures it, so docker pulls anonymously; add the Codespaces secrets or remove the entry",
+      );
+    });
+
+    it("an unreadable containers file routes nothing here", async () => {
+      write(join(dir, ".config", "containers", "auth.json"), "[1]");
+      write(dockerJson(), "{ oops");
+      expect((await doctor({})).registries).toEqual([]);
+    });
+  });
+
+  describe("routing corner cases", () => {
+    it("the containers files searched are all named when none has an entry", async () => {
+      write(dockerJson(), { credsStore: "codespaces" });
+      const runtime = join(dir, "run", "containers", "auth.json");
+      const config = join(dir, ".config", "containers", "auth.json");
+      write(runtime, "{}");
+      write(config, { auths: { "quay.io": { auth: "eA==" } } });
+      const report = await doctor({ ...ghcr, XDG_RUNTIME_DIR: join(dir, "run") });
+      expect(message(report, "GH", "containers routing")).toBe(
+        `podman and skopeo find no entry in ${runtime}, ${config} and fall back to ${dockerJson()}, where only credHelpers counts (they ignore credsStore); ${CONFIGURE} --containers-auth`,
+      );
+    });
+
+    it("containers fall back to a docker config.json that does not exist", async () => {
+      write(join(dir, ".config", "containers", "auth.json"), "{}");
+      const report = await doctor(ghcr);
+      expect(check(report, "GH", "containers routing")?.ok).toBe(false);
+      expect(message(report, "GH", "containers routing")).toContain(`and fall back to ${dockerJson()}, where only credHelpers counts`);
+    });
+
+    it("docker's credHelpers do not help podman when DOCKER_AUTH_CONFIG overrides docker", async () => {
+      write(dockerJson(), { credHelpers: { "ghcr.io": "codespaces" } });
+      write(join(dir, ".config", "containers", "auth.json"), "{}");
+      const variable = JSON.stringify({ auths: { "ghcr.io": { auth: Buffer.from(`me:${PASSWORD}`).toString("base64") } } });
+      const report = await doctor({ ...ghcr, DOCKER_AUTH_CONFIG: variable });
+      expect(check(report, "GH", "routing")?.ok).toBe(false);
+      expect(check(report, "GH", "containers routing")?.ok).toBe(false);
+    });
+
+    it("DOCKER_AUTH_CONFIG with an entry that holds no credential does not count", async () => {
+      write(dockerJson(), { credHelpers: { "ghcr.io": "codespaces" } });
+      const report = await doctor({ ...ghcr, DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "ghcr.io": { username: "me" } } }) });
+      expect(check(report, "GH", "routing")?.ok).toBe(true);
+    });
+  });
+
+  describe("the program PATH finds", () => {
+    const VERSION = "docker-credential-codespaces (docker-credential-codespaces) 9.9.9";
+    const script = (folder: string, body: string) => {
+      mkdirSync(folder, { recursive: true });
+      const path = join(folder, "docker-credential-codespaces");
+      writeFileSync(path, `#!/bin/sh\n${body}\n`);
+      chmodSync(path, 0o755);
+      return path;
+    };
+
+    it("skips empty PATH entries, files that are not executable and folders of that name", async () => {
+      const plain = join(dir, "plain");
+      mkdirSync(join(plain), { recursive: true });
+      writeFileSync(join(plain, "docker-credential-codespaces"), "");
+      chmodSync(join(plain, "docker-credential-codespaces"), 0o644);
+      mkdirSync(join(dir, "folder", "docker-credential-codespaces"), { recursive: true });
+      const path = ["", join(dir, "folder"), plain, bin].join(":");
+      expect(await checkProgramOnPath({ PATH: path }, VERSION)).toEqual({ ok: true, message: `docker runs this program (${join(bin, "docker-credential-codespaces")})` });
+    });
+
+    it("another program that says this version is fine; its first line counts, after blank lines", async () => {
+      const other = script(join(dir, "other"), `echo; echo "${VERSION}"; echo more`);
+      expect(await checkProgramOnPath({ PATH: `${join(dir, "other")}:${bin}` }, VERSION)).toEqual({
+        ok: true,
+        message: `docker runs ${other}, which reports this program's version`,
+      });
+    });
+
+    it("another program runs with the environment doctor was given", async () => {
+      const other = script(join(dir, "other"), 'echo "$WHO"');
+      expect(await checkProgramOnPath({ PATH: join(dir, "other"), WHO: VERSION }, VERSION)).toMatchObject({ ok: true, message: `docker runs ${other}, which reports this program's version` });
+    });
+
+    it("another program that says something else, fails, or says nothing is named with what it said", async () => {
+      const other = script(join(dir, "other"), "echo 'some-helper 1.0'");
+      const env = { PATH: join(dir, "other") };
+      expect(await checkProgramOnPath(env, VERSION)).toEqual({
+        ok: false,
+        message: `docker runs ${other}, which is not this program (it says "some-helper 1.0"); fix PATH or replace it`,
+      });
+      script(join(dir, "other"), `echo "${VERSION}"; exit 3`);
+      expect((await checkProgramOnPath(env, VERSION)).message).toBe(`docker runs ${other}, which is not this program (it says nothing usable to \`version\`); fix PATH or replace it`);
+      script(join(dir, "other"), "exit 0");
+      expect((await checkProgramOnPath(env, VERSION)).message).toContain("(it says nothing usable to `version`)");
+      script(join(dir, "other"), `printf '%0300d\\n' 0`);
+      expect((await checkProgramOnPath(env, VERSION)).message).toContain(`(it says "${"0".repeat(200)}")`);
+    });
+  });
+});
+
+// doctor without --offline: the registry check against a loopback registry
+// (127.0.0.1 is insecure to dockerd, so plain HTTP after HTTPS, as docker does).
+describe("doctor online, against a loopback registry", () => {
+  const SECRET = "online-Secret-Value-1";
+  let registry: Server | undefined;
+  afterEach(async () => {
+    registry?.closeAllConnections();
+    await new Promise<void>((resolve) => (registry ? registry.close(() => resolve()) : resolve()));
+    registry = undefined;
+  });
+  /** A registry asking for Basic and accepting only me/SECRET. */
+  const serveRegistry = async () => {
+    const good = `Basic ${Buffer.from(`me:${SECRET}`).toString("base64")}`;
+    registry = createHttpServer((req, res) => {
+      if (req.headers.authorization === good) return void res.writeHead(200).end("{}");
+      res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
+    });
+    await new Promise<void>((resolve) => registry!.listen(0, "127.0.0.1", () => resolve()));
+    return `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+  };
+  const run = async (env: Record<string, string>) => {
+    const r = await runInProcess(["doctor", "--json"], { env: { HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config"), ...env } });
+    return { code: r.code, report: JSON.parse(r.stdout) as JsonReport, stdout: r.stdout };
+  };
+
+  it("checks the credentials against the registry: accepted is fine, rejected is not", async () => {
+    const host = await serveRegistry();
+    writeDocker({ credHelpers: { [host]: "codespaces" } });
+    const ok = await run(triple("L", host, "me", SECRET));
+    expect(ok.code).toBe(0);
+    expect(ok.report.registries[0]?.checks.at(-1)).toEqual({
+      name: "registry",
+      ok: true,
+      message: `credentials accepted by http://${host}/v2/ (Basic over plain HTTP, as docker does for an insecure registry)`,
+    });
+    const bad = await run(triple("L", host, "me", "wrong-Secret-Value"));
+    expect(bad.code).toBe(1);
+    expect(bad.report.registries[0]?.checks.at(-1)).toEqual({
+      name: "registry",
+      ok: false,
+      message: `credentials rejected: http://${host}/v2/ answered 401 (Basic over plain HTTP, as docker does for an insecure registry)`,
+    });
+    const lines = await runInProcess(["doctor"], { env: { HOME: dir, PATH: bin, ...triple("L", host, "me", SECRET) } });
+    expect(lines.stdout).not.toContain("--offline");
+    expect(lines.stdout).toContain(`  ok    registry       credentials accepted by http://${host}/v2/`);
+  });
+
+  it("an open registry, and a token service on another domain, are fine: nothing stands in the way of a pull", async () => {
+    let answer: [number, Record<string, string>] = [200, { "docker-distribution-api-version": "registry/2.0" }];
+    registry = createHttpServer((_q, res) => res.writeHead(...answer).end());
+    await new Promise<void>((resolve) => registry!.listen(0, "127.0.0.1", () => resolve()));
+    const host = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
+    writeDocker({ credHelpers: { [host]: "codespaces" } });
+    const open = await run(triple("L", host, "me", SECRET));
+    expect(open.report.registries[0]?.checks.at(-1)).toMatchObject({ name: "registry", ok: true, message: expect.stringMatching(/^open registry: /) });
+    answer = [401, { "www-authenticate": 'Bearer realm="https://auth.elsewhere.test/token"' }];
+    const unverified = await run(triple("L", host, "me", SECRET));
+    expect(unverified.code).toBe(0);
+    expect(unverified.report.registries[0]?.checks.at(-1)).toMatchObject({ name: "registry", ok: true, message: expect.stringMatching(/^not verified: /) });
+    answer = [404, {}];
+    expect((await run(triple("L", host, "me", SECRET))).report.registries[0]?.checks.at(-1)).toMatchObject({ name: "registry", ok: false });
+  });
+
+  it("a registry with a triple but no credentials to try (incomplete) is not contacted", async () => {
+    const host = await serveRegistry();
+    const r = await run({ L_CONTAINER_REGISTRY_SERVER: host, L_CONTAINER_REGISTRY_USER: "me" });
+    expect(r.report.registries[0]?.checks.map((c) => c.name)).toEqual(["configuration", "routing"]);
+  });
+
+  it("blanks every secret the client files hold, whatever text it is, and lists an unreadable containers file as a problem", async () => {
+    const host = await serveRegistry();
+    // Contrived on purpose: a stored password that reads like the registry's own name.
+    writeDocker({ credHelpers: { [host]: "codespaces" }, auths: { "other.test": { password: host } } });
+    const auth = join(dir, ".config", "containers", "auth.json");
+    mkdirSync(join(dir, ".config", "containers"), { recursive: true });
+    writeFileSync(auth, "[]");
+    const r = await run(triple("L", host, "me", SECRET));
+    expect(r.stdout).not.toContain(host);
+    expect(r.stdout).toContain("<redacted>");
+    expect(r.report.problems).toEqual([`${auth} is not a configuration docker understands (credHelpers, credsStore or auths has the wrong type)`]);
   });
 });

@@ -14,7 +14,10 @@ export async function dockerTreatsAsInsecure(key: string, host: string, insecure
   for (const entry of insecureRegistries) {
     const [address = "", bits = ""] = entry.split("/");
     const family = isIP(address);
-    if (family !== 0 && /^\d{1,3}$/.test(bits)) cidrs.addSubnet(address, Number(bits), family === 4 ? "ipv4" : "ipv6");
+    // A prefix longer than the address (dockerd refuses it too) is no CIDR: BlockList would throw.
+    if (family !== 0 && /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128)) {
+      cidrs.addSubnet(address, Number(bits), family === 4 ? "ipv4" : "ipv6");
+    }
     else if (sameKey(entry, key)) return true;
   }
   const name = new URL(`https://${host}`).hostname.replace(/^\[(.*)\]$/, "$1");

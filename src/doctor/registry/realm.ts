@@ -47,5 +47,5 @@ export function isLoopback(host: string): boolean {
   const h = hostOf(host);
   if (h === "localhost" || h.endsWith(".localhost")) return true;
   if (isIP(h) === 4) return h.startsWith("127.");
-  return h === "::1" || /^::ffff:127\./i.test(h);
+  return h === "::1" || /^::ffff:127\./.test(h);
 }
