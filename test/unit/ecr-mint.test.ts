@@ -371,38 +371,35 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
     expect(c).toEqual({ username: "AWS", secret: "pw" });
   });
 
-  it("signs again with the server's clock when AWS says the signature is too old, as the SDK does", async () => {
-    const skewed = await startFakeEcr({ keys: [KEY_A], clockOffsetMs: 60 * 60_000 });
+  /** A fake ECR whose clock is `offsetMs` off ours, refusing skewed requests with `skewType`; closed after `check`. */
+  async function withSkewedFake(offsetMs: number, skewType: string, check: (skewed: FakeEcr, env: Record<string, string | undefined>) => Promise<void>) {
+    const skewed = await startFakeEcr({ keys: [KEY_A], clockOffsetMs: offsetMs, skewType });
     try {
-      const c = await mint({ host: USE1, keys: KEY_A, env: envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }) });
-      expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
-      expect(skewed.requests).toHaveLength(2);
+      await check(skewed, envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }));
     } finally {
       await skewed.close();
     }
-  });
+  }
 
-  it("also signs again for a skew error that names no expired signature (the correction, not the message, makes it a retry)", async () => {
-    const skewed = await startFakeEcr({ keys: [KEY_A], clockOffsetMs: -60 * 60_000, skewType: "RequestTimeTooSkewed" });
-    try {
-      const c = await mint({ host: USE1, keys: KEY_A, env: envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }) });
+  it.each([
+    ["AWS says the signature expired (server ahead)", 60 * 60_000, "InvalidSignatureException"],
+    // The correction, not the message, makes this one a retry.
+    ["the skew error names no expired signature (server behind)", -60 * 60_000, "RequestTimeTooSkewed"],
+  ])("signs again with the server's clock when %s, as the SDK does", async (_, offsetMs, skewType) => {
+    await withSkewedFake(offsetMs, skewType, async (skewed, env) => {
+      const c = await mint({ host: USE1, keys: KEY_A, env });
       expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_A.accessKeyId, "us-east-1", "ecr"));
       expect(skewed.requests).toHaveLength(2);
-    } finally {
-      await skewed.close();
-    }
+    });
   });
 
   it("corrects the clock once: a skew error after the correction is not retried again", async () => {
-    const skewed = await startFakeEcr({ keys: [KEY_A], clockOffsetMs: 60 * 60_000, skewType: "RequestTimeTooSkewed" });
-    try {
+    await withSkewedFake(60 * 60_000, "RequestTimeTooSkewed", async (skewed, env) => {
       skewed.setFault({ kind: "error", type: "RequestTimeTooSkewed", message: "still skewed" });
-      const m = await failure({ host: USE1, keys: KEY_A, env: envFor({ AWS_ENDPOINT_URL_ECR: skewed.url }) }, USE1Name());
+      const m = await failure({ host: USE1, keys: KEY_A, env }, USE1Name());
       expect(m).toMatch(/AWS rejected the request time \(RequestTimeTooSkewed, HTTP 400\)/);
       expect(skewed.requests).toHaveLength(2);
-    } finally {
-      await skewed.close();
-    }
+    });
   });
 
   it("says the clock is wrong when even the corrected request is refused", async () => {
