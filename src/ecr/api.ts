@@ -63,7 +63,7 @@ const ErrorBody = z.object({
  * An error answer, shaped as the SDK shapes them (name, message, $metadata, $response) for
  * explain(), src/net/problems.ts (a proxy's 401 is told by its WWW-Authenticate) and the retry rules.
  */
-export class ServiceError extends Error {
+class ServiceError extends Error {
   readonly $metadata: { httpStatusCode: number; clockSkewCorrected?: true };
   readonly $response: { statusCode: number; headers: Record<string, string> };
   constructor(name: string, message: string, status: number, headers: Record<string, string>) {
@@ -79,7 +79,7 @@ export class ServiceError extends Error {
  * FIPS and dual-stack when the registry's host name or AWS_USE_FIPS_ENDPOINT /
  * AWS_USE_DUALSTACK_ENDPOINT (read from `env`, as the SDK reads them) ask for them.
  */
-export function endpointUrl(host: EcrHost, endpoint: string | undefined, env: Env): URL {
+function endpointUrl(host: EcrHost, endpoint: string | undefined, env: Env): URL {
   const setting = (name: string) => env[name]?.toLowerCase() === "true";
   const region = host.kind === "private" ? host.region : "us-east-1";
   const fips = (host.kind === "private" && host.fips) || setting("AWS_USE_FIPS_ENDPOINT");
