@@ -20,7 +20,7 @@ export function proxyValue(env: Env, name: string): string | undefined {
 export function proxyPasswords(env: Env): string[] {
   const out: string[] = [];
   for (const name of ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"]) {
-    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@:\s]*:(.+)@[^@]*$/is.exec(proxyValue(env, name) ?? "");
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/@:\s]*:(.+)@/is.exec(proxyValue(env, name) ?? "");
     if (!m?.[1]) continue;
     out.push(m[1]);
     try {

@@ -227,6 +227,12 @@ describe("proxy variables, case by case", () => {
     expect(proxyPasswords({ HTTPS_PROXY: "http://u:100%@h" })).toEqual(["100%"]);
     expect(proxyPasswords({ HTTPS_PROXY: "http://u:@h", HTTP_PROXY: "http://u@h:1" })).toEqual([]);
     expect(proxyPasswords({ HTTPS_PROXY: "h:1/x", https_proxy: "http://u:p@h/path" })).toEqual(["p"]);
+    // Only the URL's own user:password, never a URL further along in it.
+    expect(proxyPasswords({ HTTPS_PROXY: "http://x@y/z://u:secret@h" })).toEqual([]);
+  });
+
+  it("reads a value as scheme-less unless it starts with a scheme", () => {
+    expect(proxyEnv({ HTTPS_PROXY: "proxy.corp:3128/?via=http://x" })?.HTTPS_PROXY).toBe("http://proxy.corp:3128/?via=http://x");
   });
 
   it("leaves an IPv4 CIDR with a bad address as written, and brackets only around a whole entry", () => {
