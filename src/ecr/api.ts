@@ -154,7 +154,7 @@ function parseOutput(host: EcrHost, body: string): AuthorizationData | undefined
   try {
     json = JSON.parse(body);
   } catch {
-    return undefined;
+    // Not JSON: json stays undefined, which neither schema accepts.
   }
   const data = host.kind === "private" ? PrivateOutput.safeParse(json).data?.authorizationData[0] : PublicOutput.safeParse(json).data?.authorizationData;
   if (data === undefined) return undefined;

@@ -244,16 +244,17 @@ describe("errors are one line, name the host and the cause, and hold no secret",
     expect(m).toMatch(/the configured AWS keys/);
   });
 
+  const noToken = "GetAuthorizationToken did not return an authorization token";
   it.each([
-    ["a token that is not AWS:<password>", undefined],
-    ["a body that is not JSON", "<html>proxy error</html>"],
-    ["JSON without authorizationData", JSON.stringify({ hello: "world" })],
-    ["an empty authorizationData list", JSON.stringify({ authorizationData: [] })],
-    ["a numeric token", JSON.stringify({ authorizationData: [{ authorizationToken: 42 }] })],
-  ])("malformed response: %s", async (_, body) => {
+    ["a token that is not AWS:<password>", undefined, "the authorization token is not base64 of AWS:<password>"],
+    ["a body that is not JSON", "<html>proxy error</html>", noToken],
+    ["JSON without authorizationData", JSON.stringify({ hello: "world" }), noToken],
+    ["an empty authorizationData list", JSON.stringify({ authorizationData: [] }), noToken],
+    ["a numeric token", JSON.stringify({ authorizationData: [{ authorizationToken: 42 }] }), noToken],
+  ])("malformed response: %s", async (_, body, why) => {
     fake.setFault(body === undefined ? { kind: "malformed" } : { kind: "malformed", body });
     const m = await failure({ host: USE1, keys: KEY_A }, h);
-    expect(m).toMatch(/malformed response from http:\/\/127\.0\.0\.1:\d+/);
+    expect(m).toMatch(new RegExp(`malformed response from http://127\\.0\\.0\\.1:\\d+/: ${why.replace(/[<>:]/g, "\\$&")}$`));
   });
 
   it("malformed ECR Public response", async () => {
