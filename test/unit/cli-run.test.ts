@@ -280,6 +280,22 @@ describe("internal errors", () => {
   });
 });
 
+/** One `get` whose stdin throws `thrown` on the first read. */
+async function runInProcessWith(thrown: unknown, extra: Record<string, string>) {
+  let stdout = "";
+  let stderr = "";
+  const code = await run({
+    argv: ["get"],
+    env: { ...env, ...extra },
+    stdin: (async function* (): AsyncGenerator<Uint8Array> {
+      throw thrown;
+    })(),
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+  });
+  return { code, stdout, stderr };
+}
+
 describe("bad input is one line naming the problem", () => {
   it.each([
     ["", "no credentials server URL\n"],
@@ -308,6 +324,26 @@ describe("bad input is one line naming the problem", () => {
     });
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ServerURL: "ghcr.io", Username: "gh-user" });
+  });
+
+  // What a failing read of stdin throws: an errno error (`< /some/dir` gives EISDIR), or anything else.
+  const readFails = (thrown: unknown, debug?: string) =>
+    runInProcessWith(thrown, debug === undefined ? {} : { DOCKER_CREDENTIAL_CODESPACES_DEBUG: debug });
+
+  it.each([
+    ["EISDIR", "cannot read the request: stdin is a directory; pipe the request into the helper\n"],
+    ["EIO", "cannot read the request from stdin (EIO); pipe the request into the helper\n"],
+  ])("a read error %s is one plain line", async (code, line) => {
+    expect(await readFails(Object.assign(new Error(`${code}: read failed`), { code }))).toEqual(failure(line));
+  });
+
+  it.each([
+    ["null", null],
+    ["an error with a numeric code", Object.assign(new Error("odd"), { code: 5 })],
+  ])("a read that throws %s is an internal error, reported as thrown", async (_, thrown) => {
+    const r = await readFails(thrown, "1");
+    expect(r.stdout).toBe("internal error in get; run again with DOCKER_CREDENTIAL_CODESPACES_DEBUG=1 for details\n");
+    expect(r.stderr.split("\n")[0]).toBe(`DOCKER_CREDENTIAL_CODESPACES_DEBUG: get failed unexpectedly: ${thrown === null ? "null" : "Error: odd"}`);
   });
 
   it("stops reading once the bound is passed", async () => {
