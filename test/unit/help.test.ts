@@ -1,8 +1,15 @@
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CONFIGURE_HELP } from "../../src/configure-help.js";
-import { helpText } from "../../src/help.js";
 import { runInProcess } from "../support/fake-io.js";
+
+// The texts are constants built when help.ts loads: it is loaded afresh in each
+// test, so that mutation testing's per-test coverage counts them for these tests.
+let helpText: typeof import("../../src/help.js").helpText;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ helpText } = await import("../../src/help.js"));
+});
 
 // What `--help` and `help <verb>` print, as a user reads it.
 
