@@ -1,6 +1,16 @@
-import { describe, expect, it } from "vitest";
-import { editConfigText, type ConfigEdit } from "../../src/config-edit.js";
-import { HelperError } from "../../src/errors.js";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { ConfigEdit } from "../../src/config-edit.js";
+
+// config-edit.ts checks files against shapes and patterns built when it loads:
+// it is loaded afresh in each test, so that mutation testing's per-test
+// coverage counts those constants for these tests.
+let editConfigText: typeof import("../../src/config-edit.js").editConfigText;
+let HelperError: typeof import("../../src/errors.js").HelperError;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ editConfigText } = await import("../../src/config-edit.js"));
+  ({ HelperError } = await import("../../src/errors.js"));
+});
 
 const ME = { username: "me", secret: "s3cret" };
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -139,8 +149,8 @@ describe("plaintext auths: only the environment's own credentials for that exact
     expect(r.notes).toEqual(['kept the plaintext auths entry for "ghcr.io": it holds credentials other than the environment\'s; remove it by hand if it is not needed']);
   });
 
-  it("an entry that is not an object, or holds only the password, stays", () => {
-    for (const entry of ["x", { password: "s3cret" }]) {
+  it("an entry that is not an object, holds only the password, or holds a credential that is not a string, stays", () => {
+    for (const entry of ["x", { password: "s3cret" }, { auth: 5 }, { auth: null, username: "me", password: "s3cret" }]) {
       const r = edit(auths({ "ghcr.io": entry }));
       expect(JSON.parse(r.text).auths).toEqual({ "ghcr.io": entry });
       expect(r.notes).toEqual([
