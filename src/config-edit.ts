@@ -80,10 +80,9 @@ function set(state: Draft, path: string[], value: unknown): void {
   if (content !== "" && multiline) {
     const inserted = applyEdits(state.text, [edit]);
     const range = { offset: edit.offset, length: content.length };
-    const layout = format(inserted, range, { ...state.style, keepLines: false }).filter(
-      (e) => e.offset >= range.offset && e.offset + e.length <= range.offset + range.length,
-    );
-    const formatted = applyEdits(inserted, layout);
+    // format() with a range returns only edits that overlap it, and an inserted value
+    // starts and ends at a token, so none of them reaches the text around it.
+    const formatted = applyEdits(inserted, format(inserted, range, { ...state.style, keepLines: false }));
     content = formatted.slice(edit.offset, edit.offset + content.length + formatted.length - inserted.length);
   }
   state.text = state.text.slice(0, edit.offset) + content + state.text.slice(edit.offset + edit.length);
