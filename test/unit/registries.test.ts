@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { incompleteMessage, listedRegistries, lookupRegistry, readRegistries } from "../../src/registries.js";
+import { environmentSecrets, incompleteMessage, listedRegistries, lookupRegistry, readRegistries } from "../../src/registries.js";
 import { triple } from "../support/triple.js";
 
 
@@ -90,5 +90,35 @@ describe("secret values", () => {
       "x.test is configured by X_CONTAINER_REGISTRY_* but X_CONTAINER_REGISTRY_PASSWORD and X_CONTAINER_REGISTRY_SESSION_TOKEN " +
         "are not valid UTF-8 (they hold U+FFFD); set them again in your Codespaces secrets and restart the codespace",
     );
+  });
+
+  it("names one variable that is not valid UTF-8 in the singular", () => {
+    const found = lookupRegistry(readRegistries(triple("X", "x.test", "u\ufffd", "p")), "x.test");
+    if (found.kind !== "incomplete") throw new Error("expected an incomplete triple");
+    expect(incompleteMessage(found.registry)).toBe(
+      "x.test is configured by X_CONTAINER_REGISTRY_* but X_CONTAINER_REGISTRY_USER is not valid UTF-8 (it holds U+FFFD); " +
+        "set it again in your Codespaces secrets and restart the codespace",
+    );
+  });
+});
+
+describe("environmentSecrets", () => {
+  it("takes the passwords, session tokens and AWS secrets, trimmed, and no variable merely named like them", () => {
+    const env = {
+      ...triple("A", "a.test", "user-a", " pass-a\n"),
+      A_CONTAINER_REGISTRY_SESSION_TOKEN: "token-a",
+      AWS_SECRET_ACCESS_KEY: "aws-secret",
+      AWS_SESSION_TOKEN: "aws-token",
+      A_CONTAINER_REGISTRY_PASSWORD_HINT: "hint",
+      A_CONTAINER_REGISTRY_SESSION_TOKEN_TTL: "3600",
+      MY_AWS_SECRET_ACCESS_KEY: "mine",
+      AWS_SESSION_TOKEN_TTL: "900",
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    };
+    expect(environmentSecrets(env).sort()).toEqual(["aws-secret", "aws-token", "pass-a", "token-a"]);
+  });
+
+  it("an unset variable adds no secret", () => {
+    expect(environmentSecrets({ A_CONTAINER_REGISTRY_PASSWORD: undefined }).filter((s) => s !== "")).toEqual([]);
   });
 });

@@ -117,6 +117,18 @@ describe("normaliseServer", () => {
     expect(normaliseServer(input)).not.toBe("myco.azurecr.io");
   });
 
+  it("accepts the first and the last port, and refuses one past either end", () => {
+    expect(normaliseServer("registry.test:1")).toBe("registry.test:1");
+    expect(normaliseServer("registry.test:65535")).toBe("registry.test:65535");
+    expect(() => normaliseServer("registry.test:65536")).toThrow("not a valid host");
+  });
+
+  it("says how to write an IPv4 address it refuses", () => {
+    expect(() => normaliseServer("127.1")).toThrow(
+      'invalid server URL: "127.1" is not an IPv4 address written as a dotted quad (like 10.0.0.8); write the address as four decimal numbers, or use a host name',
+    );
+  });
+
   it("names Docker Hub the way docker's config.json does", () => {
     expect(dockerConfigName(normaliseServer("registry-1.docker.io"))).toBe("https://index.docker.io/v1/");
     expect(dockerConfigName("ghcr.io")).toBe("ghcr.io");
