@@ -15,8 +15,7 @@ import {
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runInProcess } from "../support/fake-io.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { triple } from "../support/triple.js";
 
 // configure driven in-process through run(io), on files in a temp folder: the
@@ -28,6 +27,15 @@ const triples = {
   ...triple("HUB", "docker.io", "hubuser", "hub-secret"),
 };
 const hubAuth = Buffer.from("hubuser:hub-secret").toString("base64");
+
+// The CLI (and configure.ts, docker-config.ts, which it loads on demand) is
+// loaded afresh in each test, so that mutation testing's per-test coverage
+// counts their load-time constants for every test here, not only the first.
+let runInProcess: typeof import("../support/fake-io.js").runInProcess;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ runInProcess } = await import("../support/fake-io.js"));
+});
 
 let dir: string;
 let configDir: string;
@@ -418,6 +426,36 @@ describe("configure on a path the system cannot look up", () => {
     const r = await runInProcess(["configure"], { env: { ...triples, DOCKER_CONFIG: long, HOME: dir } });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(`cannot read ${join(long, "config.json")}: ENAMETOOLONG; nothing was changed\n`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("configure without HOME finds the home in the password database, as docker does", () => {
+  // userInfo() stands in for the password database, so no test can reach this user's real home.
+  const withPasswd = (userInfo: () => { homedir: string }) => {
+    vi.doMock("node:os", async (original) => ({ ...(await original<typeof import("node:os")>()), userInfo }));
+  };
+  afterEach(() => vi.doUnmock("node:os"));
+
+  it("uses the home the password database names", async () => {
+    withPasswd(() => ({ homedir: dir }));
+    const r = await runInProcess(["configure", "--dry-run"], { env: triples });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(`${join(dir, ".docker", "config.json")}: (dry run, not written) credHelpers["mycompany.azurecr.io"] = "codespaces"\n`);
+  });
+
+  it.each([
+    ["has no entry for this user", () => {
+      throw Object.assign(new Error("ENOENT: no such file or directory, uv_os_get_passwd"), { code: "ENOENT" });
+    }],
+    ["names no home", () => ({ homedir: "" })],
+  ])("says what to set when the password database %s", async (_, userInfo) => {
+    withPasswd(userInfo);
+    expect(await runInProcess(["configure"], { env: triples })).toEqual({
+      code: 1,
+      stdout: "HOME is not set and this user has no home folder; set DOCKER_CONFIG and run again\n",
+      stderr: "docker-credential-codespaces: HOME is not set and this user has no home folder; set DOCKER_CONFIG and run again\n",
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -1,14 +1,16 @@
 import { readFileSync } from "node:fs";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { CONFIGURE_HELP } from "../../src/configure-help.js";
-import { runInProcess } from "../support/fake-io.js";
 
 // The texts are constants built when help.ts loads: it is loaded afresh in each
 // test, so that mutation testing's per-test coverage counts them for these tests.
+// The CLI is loaded afresh with it, so both share one module graph.
 let helpText: typeof import("../../src/help.js").helpText;
+let runInProcess: typeof import("../support/fake-io.js").runInProcess;
 beforeEach(async () => {
   vi.resetModules();
   ({ helpText } = await import("../../src/help.js"));
+  ({ runInProcess } = await import("../support/fake-io.js"));
 });
 
 // What `--help` and `help <verb>` print, as a user reads it.
