@@ -451,7 +451,8 @@ describe("configure without HOME finds the home in the password database, as doc
     ["names no home", () => ({ homedir: "" })],
   ])("says what to set when the password database %s", async (_, userInfo) => {
     withPasswd(userInfo);
-    expect(await runInProcess(["configure"], { env: triples })).toEqual({
+    // --dry-run: a mutant that took an empty home for the current folder must not write there.
+    expect(await runInProcess(["configure", "--dry-run"], { env: triples })).toEqual({
       code: 1,
       stdout: "HOME is not set and this user has no home folder; set DOCKER_CONFIG and run again\n",
       stderr: "docker-credential-codespaces: HOME is not set and this user has no home folder; set DOCKER_CONFIG and run again\n",
