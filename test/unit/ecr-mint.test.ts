@@ -325,6 +325,15 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
     expect(open).toBe(0);
   });
 
+  it("a 401 with a Basic challenge, with HTTP_PROXY set, is the proxy's refusal (a forwarding proxy such as tinyproxy answers so)", async () => {
+    // The fake answers as that proxy would; NO_PROXY keeps Node lines that honour HTTP_PROXY off the unused proxy port.
+    fake.setFault({ kind: "raw", status: 401, body: "<html>Unauthorized</html>", headers: { "www-authenticate": 'Basic realm="proxy"' } });
+    const env = envFor({ HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: "127.0.0.1" });
+    expect(await failure({ host: USE1, keys: KEY_A, env }, USE1Name())).toBe(
+      `${USE1Name()}: the proxy http://127.0.0.1:9/ (HTTP_PROXY) refused the request for lack of valid credentials (HTTP 401); set HTTP_PROXY=http://user:password@host:port with the proxy's credentials`,
+    );
+  });
+
   it("a 3xx answer is an error, not a token", async () => {
     fake.setFault({ kind: "raw", status: 300, body: "{}" });
     const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
