@@ -103,7 +103,7 @@ const UNKNOWN_KEY = new Set(["UnrecognizedClientException", "InvalidClientTokenI
 const BAD_SIGNATURE = new Set(["InvalidSignatureException", "SignatureDoesNotMatch"]);
 const DENIED = new Set(["AccessDeniedException", "AccessDenied"]);
 const EXPIRED = new Set(["ExpiredTokenException", "ExpiredToken"]);
-const SKEW = new Set(["RequestExpired", "RequestTimeTooSkewed", "InvalidSignatureException:expired"]);
+const SKEW = new Set(["RequestExpired", "RequestTimeTooSkewed"]);
 const THROTTLED = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"]);
 const NETWORK = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPROTO", "ERR_INVALID_URL"]);
 

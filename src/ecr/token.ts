@@ -17,18 +17,19 @@ function strictBase64(text: string): string | undefined {
  * a JSON object whose `expiration` is epoch seconds. Undefined otherwise.
  */
 export function ecrTokenExpiry(password: string): Date | undefined {
+  const json = strictBase64(password);
+  if (json === undefined) return undefined;
+  let data: unknown;
   try {
-    const json = strictBase64(password);
-    if (json === undefined) return undefined;
-    const data: unknown = JSON.parse(json);
-    if (typeof data !== "object" || data === null) return undefined;
-    const exp = (data as { expiration?: unknown }).expiration;
-    if (typeof exp !== "number" || !Number.isFinite(exp) || exp <= 0) return undefined;
-    const when = new Date(exp * 1000);
-    return Number.isNaN(when.getTime()) ? undefined : when;
+    data = JSON.parse(json);
   } catch {
-    return undefined;
+    // Not JSON: data stays undefined, which the next check refuses.
   }
+  if (typeof data !== "object" || data === null) return undefined;
+  const exp = (data as { expiration?: unknown }).expiration;
+  if (typeof exp !== "number" || !Number.isFinite(exp) || exp <= 0) return undefined;
+  const when = new Date(exp * 1000);
+  return Number.isNaN(when.getTime()) ? undefined : when;
 }
 
 /** The registry password in GetAuthorizationToken's `authorizationToken` (base64 of `AWS:<password>`), if it has that shape. */

@@ -31,3 +31,19 @@ describe("loading the mint module", () => {
     expect(written).toEqual(expected);
   });
 });
+
+describe("the AWS SDK's Node version warning", () => {
+  // The SDK's own opt-out, set at load before any SDK client exists (the default chain's STS
+  // and SSO clients would otherwise print a multi-line warning on Node < 22); a choice the user
+  // made is kept.
+  const OPT_OUT = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+  it.each([
+    [undefined, "true"],
+    ["false", "false"],
+  ])("with %j in the opt-out variable, loading the mint module leaves %j", async (value, expected) => {
+    vi.stubEnv(OPT_OUT, value);
+    vi.resetModules();
+    await import("../../src/ecr/mint.js");
+    expect(process.env[OPT_OUT]).toBe(expected);
+  });
+});

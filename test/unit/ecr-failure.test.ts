@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseEcrHost } from "../../src/ecr/host.js";
 import { Context, Deadline, explain, Malformed, redact, seconds } from "../../src/ecr/failure.js";
 import { DEFAULT_LIMITS, type MintRequest } from "../../src/ecr/mint.js";
@@ -102,6 +102,21 @@ describe("every name and code of a kind gets that kind's line", () => {
       expect(explain(sdkError("Error", undefined, "", { code }), ctx(), limits, live)).toMatch(new RegExp(`^${H.replace(/\./g, "\\.")}: .*TLS certificate.* \\(${code}\\); `));
     },
   );
+  it("names the host and port the request went to in a certificate problem", () => {
+    const c = ctx();
+    c.requestUrl = "https://api.ecr.us-east-1.amazonaws.com:8443/";
+    expect(explain(sdkError("Error", undefined, "", { code: "CERT_HAS_EXPIRED" }), c, limits, live)).toMatch(
+      new RegExp(`^${H.replace(/\./g, "\\.")}: the TLS certificate of api\\.ecr\\.us-east-1\\.amazonaws\\.com:8443 has expired \\(CERT_HAS_EXPIRED\\)`),
+    );
+  });
+  it("names the proxy variable of the request's scheme in a hint", () => {
+    const env = { HTTP_PROXY: "http://plain-proxy:3128", HTTPS_PROXY: "http://tls-proxy:3128" };
+    const timeout = sdkError("TimeoutError");
+    const plain = ctx({ env }, "http://127.0.0.1:9");
+    expect(explain(timeout, plain, limits, live)).toMatch(/ HTTP_PROXY\b/);
+    const tls = ctx({ env }, "https://127.0.0.1:9");
+    expect(explain(timeout, tls, limits, live)).toMatch(/ HTTPS_PROXY\b/);
+  });
   it("HTTP 300 is not a 2xx answer", () => {
     expect(explain(sdkError("Moved", 300, "moved"), ctx(), limits, live)).toBe(`${H}: GetAuthorizationToken at ${URL} failed (Moved, HTTP 300): moved`);
   });
@@ -141,6 +156,34 @@ describe("Context", () => {
 
   it("cleans a message into one line without the keys' secrets", () => {
     expect(ctx().clean(` a ${SECRET}\n\tb sess-token-xyz `)).toBe("a <redacted> b <redacted>");
+  });
+
+  it("also keeps out the secrets of the AWS variables, when the keys in use are others", () => {
+    const c = ctx({ env: { AWS_SECRET_ACCESS_KEY: "env-secret-1", AWS_SESSION_TOKEN: "env-token-2" } });
+    expect(c.clean("a env-secret-1 b env-token-2")).toBe("a <redacted> b <redacted>");
+  });
+});
+
+describe("tables read when the module loads, on a fresh import", () => {
+  // Stryker does not reload a module between mutants, so a mutant in a constant evaluated at load
+  // (the name sets, seconds) is only seen by a test that imports failure.js anew.
+  it("every name and code of each kind, and the deadline in seconds", async () => {
+    vi.resetModules();
+    const fresh = await import("../../src/ecr/failure.js");
+    const line = (err: unknown, signal = live) => fresh.explain(err, new fresh.Context(req(), "http://127.0.0.1:9"), limits, signal);
+    const kinds: [string[], RegExp][] = [
+      [["UnrecognizedClientException", "InvalidClientTokenId"], /: AWS rejected the access key id in ECR_CONTAINER_REGISTRY_USER /],
+      [["InvalidSignatureException", "SignatureDoesNotMatch"], /: AWS rejected the signature /],
+      [["AccessDeniedException", "AccessDenied"], /: AWS denied the identity permission/],
+      [["ExpiredTokenException", "ExpiredToken"], /: the session token in ECR_CONTAINER_REGISTRY_SESSION_TOKEN has expired /],
+      [["RequestExpired", "RequestTimeTooSkewed"], /: AWS rejected the request time /],
+      [["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"], /: AWS kept throttling/],
+    ];
+    for (const [names, expected] of kinds) for (const name of names) expect(line(sdkError(name, 400, "bad"))).toMatch(expected);
+    for (const code of ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPROTO", "ERR_INVALID_URL"]) {
+      expect(line(sdkError("Error", undefined, "", { code }))).toBe(`${H}: could not reach ${URL} (${code}); check network access to AWS or AWS_ENDPOINT_URL*`);
+    }
+    expect(line(new fresh.Deadline())).toBe(`${H}: no answer from ${URL} within 1.5 s; check network access to AWS and try again`);
   });
 });
 

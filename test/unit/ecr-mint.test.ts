@@ -325,6 +325,15 @@ describe("the answer, read as the SDK reads awsJson1_1", () => {
     expect(open).toBe(0);
   });
 
+  it("a 401 with a Basic challenge, with HTTP_PROXY set, is the proxy's refusal (a forwarding proxy such as tinyproxy answers so)", async () => {
+    // The fake answers as that proxy would; NO_PROXY keeps Node lines that honour HTTP_PROXY off the unused proxy port.
+    fake.setFault({ kind: "raw", status: 401, body: "<html>Unauthorized</html>", headers: { "www-authenticate": 'Basic realm="proxy"' } });
+    const env = envFor({ HTTP_PROXY: "http://127.0.0.1:9", NO_PROXY: "127.0.0.1" });
+    expect(await failure({ host: USE1, keys: KEY_A, env }, USE1Name())).toBe(
+      `${USE1Name()}: the proxy http://127.0.0.1:9/ (HTTP_PROXY) refused the request for lack of valid credentials (HTTP 401); set HTTP_PROXY=http://user:password@host:port with the proxy's credentials`,
+    );
+  });
+
   it("a 3xx answer is an error, not a token", async () => {
     fake.setFault({ kind: "raw", status: 300, body: "{}" });
     const m = await failure({ host: USE1, keys: KEY_A }, USE1Name());
@@ -572,6 +581,23 @@ describe("the default AWS credential chain (no keys)", () => {
   });
 });
 
+describe("on a fresh import (Stryker reloads no module between mutants, and these are read at load)", () => {
+  it("reads ECR Public's answer and an error named only in its body, and gives the default chain a logger", async () => {
+    vi.resetModules();
+    const fresh = await import("../../src/ecr/mint.js");
+    const c = await fresh.mintEcrCredentials({ host: PUBLIC, keys: KEY_B, source: SOURCE, env: envFor() });
+    expect(payloadOf(c.secret)).toBe(fakePayloadFor(KEY_B.accessKeyId, "us-east-1", "ecr-public"));
+    fake.setFault({ kind: "error", type: "AccessDeniedException", message: "User: arn:aws:iam::111122223333:user/dev is not authorized" });
+    await expect(fresh.mintEcrCredentials({ host: USE1, keys: KEY_A, source: SOURCE, env: envFor() })).rejects.toThrow(
+      `${USE1Name()}: AWS denied arn:aws:iam::111122223333:user/dev permission to mint a registry token (AccessDeniedException, HTTP 400); grant it ecr:GetAuthorizationToken`,
+    );
+    fake.setFault(undefined);
+    const env = envFor({ AWS_ACCESS_KEY_ID: AMBIENT.accessKeyId, AWS_SECRET_ACCESS_KEY: AMBIENT.secretAccessKey });
+    const d = await fresh.mintEcrCredentials({ host: EUW1, env });
+    expect(payloadOf(d.secret)).toBe(fakePayloadFor(AMBIENT.accessKeyId, "eu-west-1", "ecr"));
+  });
+});
+
 describe("stderr stays clean", () => {
   it("emits no NodeVersionSupportWarning in-process", async () => {
     // Builds both clients itself: the check must not rest on earlier tests having done so.
@@ -683,7 +709,8 @@ describe("bounds and sources, case by case", () => {
       const env = envFor({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: hole.url });
       const m = await failure({ host: USE1, env, limits: { credentialsMs: 300, imdsMs: 5_000 } }, USE1Name());
       expect(m).toMatch(/: looking for AWS credentials took longer than 0\.3 s; set ECR_CONTAINER_REGISTRY_USER\/PASSWORD/);
-      const n = await failure({ host: USE1, env, limits: { totalMs: 300, credentialsMs: 5_000, imdsMs: 5_000 } }, USE1Name());
+      // The deadline ends the lookup at once: the metadata probe's own time-out (1 s) never comes.
+      const n = await failure({ host: USE1, env, limits: { totalMs: 300, credentialsMs: 5_000, imdsMs: 1_000 } }, USE1Name());
       expect(n).toMatch(/: looking for AWS credentials took longer than 5 s/);
     } finally {
       await hole.close();

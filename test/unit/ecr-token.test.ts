@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ecrTokenExpiry, passwordOfAuthorizationToken } from "../../src/ecr/token.js";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
@@ -71,5 +71,31 @@ describe("shapes that only look like a token", () => {
     expect(passwordOfAuthorizationToken(token)).toBe("pass");
     expect(passwordOfAuthorizationToken(`${token}*`)).toBeUndefined();
     expect(passwordOfAuthorizationToken(`*${token}`)).toBeUndefined();
+  });
+});
+
+describe("strict base64, character by character", () => {
+  // {"expiration":1} is 16 bytes: base64 ends in "==". {"expiration":10} is 17: one "=".
+  const two = b64(JSON.stringify({ expiration: 1 }));
+  const one = b64(JSON.stringify({ expiration: 10 }));
+  it("reads both paddings", () => {
+    expect([two.slice(-2), one.slice(-2)]).toEqual(["==", "0="]);
+    expect(ecrTokenExpiry(two)?.getTime()).toBe(1000);
+    expect(ecrTokenExpiry(one)?.getTime()).toBe(10_000);
+  });
+  it.each([
+    ["the last two", `${two.slice(0, -2)}!!`],
+    ["the last one", `${one.slice(0, -1)}!`],
+    ["one inside", `${two.slice(0, 4)}!${two.slice(5)}`],
+  ])("refuses a character outside the alphabet as %s, which Buffer would skip", (_, password) => {
+    expect(password.length % 4).toBe(0);
+    expect(ecrTokenExpiry(password)).toBeUndefined();
+  });
+  it("checks the alphabet on a fresh import too (Stryker reloads no module between mutants)", async () => {
+    vi.resetModules();
+    const fresh = await import("../../src/ecr/token.js");
+    expect(fresh.passwordOfAuthorizationToken(b64("AWS:pass"))).toBe("pass");
+    expect(fresh.ecrTokenExpiry(two)?.getTime()).toBe(1000);
+    expect(fresh.ecrTokenExpiry(`${two.slice(0, 4)}!${two.slice(5)}`)).toBeUndefined();
   });
 });

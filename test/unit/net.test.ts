@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { HelperError } from "../../src/errors.js";
 import { describeProxyError, describeTlsError, proxyHint } from "../../src/net/problems.js";
 import { normaliseNoProxy, proxyEnv, proxyEnvSupported, proxyPasswords, proxySetting, withoutUrlCredentials } from "../../src/net/proxy.js";
@@ -6,6 +6,8 @@ import { normaliseNoProxy, proxyEnv, proxyEnvSupported, proxyPasswords, proxySet
 describe("NO_PROXY into Node's forms", () => {
   it("lets a bare domain cover its subdomains, as curl and Go do", () => {
     expect(normaliseNoProxy("amazonaws.com")).toBe(".amazonaws.com");
+    // The last label needs a letter, not a leading one.
+    expect(normaliseNoProxy("lab.3d")).toBe(".lab.3d");
     expect(normaliseNoProxy(".corp.example, *.internal.example")).toBe(".corp.example,*.internal.example");
   });
   it("turns IPv4 CIDR into the address range Node matches", () => {
@@ -13,6 +15,7 @@ describe("NO_PROXY into Node's forms", () => {
       "10.0.0.0-10.255.255.255,192.168.1.0-192.168.1.255,127.0.0.1-127.0.0.1",
     );
     expect(normaliseNoProxy("0.0.0.0/0")).toBe("0.0.0.0-255.255.255.255");
+    expect(normaliseNoProxy("172.16.100.200/30")).toBe("172.16.100.200-172.16.100.203");
   });
   it("keeps *, IP literals, host:port and IPv6 forms, lower-cased and without brackets", () => {
     expect(normaliseNoProxy(" * ")).toBe("*");
@@ -57,6 +60,7 @@ describe("proxy settings from the environment", () => {
   it("finds proxy passwords as written and decoded, and strips credentials from URLs in text", () => {
     expect(proxyPasswords({ https_proxy: "http://alice:pa%40ss@proxy:3128", HTTP_PROXY: "http://nopass@proxy" })).toEqual(["pa%40ss", "pa@ss"]);
     expect(withoutUrlCredentials("via http://alice:pa%40ss@proxy:3128/ and https://bob@x/")).toBe("via http://proxy:3128/ and https://x/");
+    expect(withoutUrlCredentials("http://alice:pw@proxy:3128 refused")).toBe("http://proxy:3128 refused");
   });
   it("finds the whole password when it holds an unescaped @ or /", () => {
     expect(proxyPasswords({ HTTPS_PROXY: "http://user:p@ss@127.0.0.1:1" })).toContain("p@ss");
@@ -70,7 +74,7 @@ describe("proxy settings from the environment", () => {
     }
   });
   it("knows which Node lines take proxyEnv", () => {
-    expect(["20.19.0", "22.20.0", "23.11.0", "24.4.1"].map((v) => proxyEnvSupported(v))).toEqual([false, false, false, false]);
+    expect(["14.21.3", "20.19.0", "22.20.0", "23.11.0", "24.4.1"].map((v) => proxyEnvSupported(v))).toEqual([false, false, false, false, false]);
     expect(["22.21.0", "24.5.0", "24.21.0", "26.0.0"].map((v) => proxyEnvSupported(v))).toEqual([true, true, true, true]);
   });
 });
@@ -112,6 +116,9 @@ describe("proxy problems", () => {
     const challenge = { $metadata: { httpStatusCode: 401 }, $response: { headers: { "www-authenticate": "Basic" } } };
     expect(describeProxyError(challenge, { HTTP_PROXY: "http://p:1" }, "http:")).toMatch(/refused .*HTTP 401/);
     expect(describeProxyError({ $metadata: { httpStatusCode: 401 } }, { HTTP_PROXY: "http://p:1" }, "http:")).toBeUndefined();
+    // Only a 401 with a challenge is the proxy's: another answer with one is the server's.
+    const challenged403 = { $metadata: { httpStatusCode: 403 }, $response: { headers: { "www-authenticate": "Basic" } } };
+    expect(describeProxyError(challenged403, { HTTP_PROXY: "http://p:1" }, "http:")).toBeUndefined();
     const onwards = Object.assign(new Error(), { code: "ERR_PROXY_TUNNEL", statusCode: 500 });
     expect(describeProxyError(onwards, env, "https:")).toMatch(/could not open a connection onwards \(HTTP 500\)/);
   });
@@ -150,6 +157,8 @@ describe("the agents every request uses", () => {
       expect(agent.keepAlive).toBe(true);
     }
     expect(proxied.http).not.toBe(createAgents(env).http);
+    // One HTTPS agent per pair, made on first use: every request of a mint shares its connections.
+    expect(proxied.https).toBe(proxied.https);
   });
 });
 
@@ -241,5 +250,31 @@ describe("proxy variables, case by case", () => {
     expect(normaliseNoProxy("-a.example,a.example-,a.1,1.a,a.b.c")).toBe(".-a.example,.a.example-,a.1,.1.a,.a.b.c");
     expect(normaliseNoProxy("[fe80::1],a[b],[c]d")).toBe("fe80::1,a[b],[c]d");
     expect(normaliseNoProxy("\tA.example\n b.example ;")).toBe(".a.example,.b.example,;");
+  });
+});
+
+describe("tables read when the modules load, on a fresh import", () => {
+  // Stryker does not reload a module between mutants, so a mutant in a constant evaluated at load
+  // is only seen by a test that imports the module anew (problems.js, and proxy.js with it).
+  const fresh = async () => {
+    vi.resetModules();
+    return await import("../../src/net/problems.js");
+  };
+  it("every code of an unknown certificate authority", async () => {
+    const { describeTlsError } = await fresh();
+    for (const code of ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY", "SELF_SIGNED_CERT_IN_CHAIN", "CERT_UNTRUSTED"]) {
+      expect(describeTlsError({ code }, "h:443")).toMatch(new RegExp(`^the TLS certificate of h:443 is signed by an unknown certificate authority \\(${code}\\); `));
+    }
+  });
+  it("every connection failure at the proxy's address, and none at another address when the proxy is named by IP", async () => {
+    const { describeProxyError } = await fresh();
+    const byIp = { HTTPS_PROXY: "http://127.0.0.1:3128" };
+    for (const code of ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]) {
+      expect(describeProxyError({ code, address: "127.0.0.1", port: 3128 }, byIp, "https:")).toBe(
+        `could not reach the proxy http://127.0.0.1:3128/ (HTTPS_PROXY) (${code}); check that the proxy is running, or fix or unset HTTPS_PROXY`,
+      );
+    }
+    // A registry on 127.0.0.2 reached directly (NO_PROXY) that refuses: not the proxy.
+    expect(describeProxyError({ code: "ECONNREFUSED", address: "127.0.0.2", port: 3128 }, byIp, "https:")).toBeUndefined();
   });
 });

@@ -25,6 +25,7 @@ beforeEach(() => {
   vi.doMock("node:tls", () => ({
     getCACertificates: (type: string) => {
       if (type === "default") return defaults;
+      if (type !== "system") throw new Error(`no such store: ${type}`);
       if (system instanceof Error) throw system;
       return system;
     },
@@ -81,12 +82,24 @@ describe("trusting the system certificate store", () => {
     ]);
   });
 
+  it("finds the bundle where each distribution keeps it", async () => {
+    const bundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem", "/etc/pki/tls/cacert.pem", "/etc/ssl/cert.pem"];
+    for (const path of bundles) {
+      files.clear();
+      files.set(path, C);
+      await trust();
+    }
+    expect(set).toEqual(bundles.map(() => [A, B, C]));
+  });
+
   it("changes nothing when the store holds only what Node has, or no certificate at all", async () => {
     files.set("/tmp/same.pem", `${B}\n${A}\n`);
     files.set("/tmp/crlf.pem", pem("Aa", "\r\n"));
+    // The same certificate with its base64 wrapped at another width.
+    files.set("/tmp/wrapped.pem", A.replace(/(AAAAbbbbCCCCddddEEEEffff)\n/, "$1"));
     files.set("/tmp/empty.pem", "no certificates here\n");
     system = [C];
-    for (const SSL_CERT_FILE of ["/tmp/same.pem", "/tmp/crlf.pem", "/tmp/empty.pem"]) await trust({ SSL_CERT_FILE });
+    for (const SSL_CERT_FILE of ["/tmp/same.pem", "/tmp/crlf.pem", "/tmp/wrapped.pem", "/tmp/empty.pem"]) await trust({ SSL_CERT_FILE });
     expect(set).toEqual([]);
   });
 
