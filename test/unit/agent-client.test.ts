@@ -117,6 +117,7 @@ async function fakeAgent(script: (request: Request | undefined, connection: numb
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     const mine: Array<Request | undefined> = [];
     const n = received.push(mine) - 1;
     socket.on("error", () => {});
@@ -139,7 +140,8 @@ async function fakeAgent(script: (request: Request | undefined, connection: numb
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
-  return received;
+  /** Connections not yet closed (by either side). */
+  return Object.assign(received, { open: () => sockets.size });
 }
 const afterEachClose: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -207,13 +209,15 @@ describe("a helper following the agent's answers", () => {
   });
 
   it("mints directly when the agent answers garbage, hangs up, or stays silent", async () => {
-    await fakeAgent((_, n) => (n === 0 ? ["garbage\n"] : n === 1 ? [{ t: "ok" }, "garbage\n"] : n === 2 ? "hang up" : "silent"));
+    const agent = await fakeAgent((_, n) => (n === 0 ? ["garbage\n"] : n === 1 ? [{ t: "ok" }, "garbage\n"] : n === 2 ? "hang up" : "silent"));
     for (const secret of ["after-garbage", "after-ok", "after-hang-up", "after-silence"]) {
       const direct = minter(token(secret));
       expect((await throughAgent({ registry: "a.test", env }, direct.mint)).secret).toBe(secret);
       expect(direct.calls()).toBe(1);
     }
     expect(state.spawned).toEqual([]);
+    // The helper hung up on each: no connection is left holding the agent.
+    await vi.waitFor(() => expect(agent.open()).toBe(0));
   });
 });
 
