@@ -221,6 +221,37 @@ describe("a helper following the agent's answers", () => {
   });
 });
 
+describe("a helper's waits on the agent, on a fake clock", () => {
+  // Only setTimeout is faked: the client's own timers. Sockets and the agent run for real.
+  beforeEach(() => void vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
+  afterEach(() => void vi.useRealTimers());
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("trusts the leaseholder's mint for 5 s, then mints itself", async () => {
+    await fakeAgent((message) => (message?.op === "get" ? [{ t: "wait" }] : []));
+    const own = minter(token("own"));
+    const got = throughAgent({ registry: "a.test", env }, own.mint);
+    let waited = 0;
+    for (; waited < 10_000 && own.calls() === 0; waited += 100) {
+      for (let i = 0; i < 5; i++) await turn();
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(own.calls()).toBe(1);
+    expect(waited).toBeGreaterThanOrEqual(5_000);
+    expect(await got).toEqual(token("own"));
+  });
+
+  it("holding the lease, is done once the agent has its token, without waiting out the 200 ms bound", async () => {
+    const received = await fakeAgent((message) => (message?.op === "get" ? [{ t: "lease" }] : []));
+    let done = false;
+    const got = throughAgent({ registry: "a.test", env }, minter(token("aws", inHours(12))).mint).then((r) => ((done = true), r));
+    for (let i = 0; i < 1_000 && !done; i++) await turn();
+    expect(done).toBe(true);
+    expect(await got).toEqual(token("aws", expect.any(Date)));
+    await vi.waitFor(() => expect(received[0]?.[1]).toMatchObject({ op: "put", secret: "aws" }));
+  });
+});
+
 describe("the socket folder", () => {
   it("is under an absolute XDG_RUNTIME_DIR, else a per-user folder in the temp dir", () => {
     expect(socketDir({ XDG_RUNTIME_DIR: "/run/user/7" })).toBe("/run/user/7/docker-credential-codespaces");
