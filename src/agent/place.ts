@@ -27,7 +27,7 @@ export function socketPath(env: Env): string | undefined {
     try {
       mkdirSync(dir, { mode: 0o700 });
     } catch {
-      return undefined;
+      // Cannot be made, or there already (and unsafe): the check below refuses it.
     }
     if (!safe(dir)) return undefined;
   }
