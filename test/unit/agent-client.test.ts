@@ -306,6 +306,7 @@ describe("the agent's line reader", () => {
     feed(Buffer.from(line.slice(0, -1) + " ".repeat(MAX_LINE_BYTES - line.length) + "\n"));
     feed(Buffer.from("x".repeat(MAX_LINE_BYTES + 1)));
     feed(Buffer.from(encode({ t: "wait" })));
-    expect(messages).toEqual([{ t: "ok" }, undefined, { t: "wait" }]);
+    feed(Buffer.from(`\n${encode({ t: "ok" })}`));
+    expect(messages).toEqual([{ t: "ok" }, undefined, { t: "wait" }, undefined, { t: "ok" }]);
   });
 });
