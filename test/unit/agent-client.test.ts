@@ -100,6 +100,34 @@ describe("a helper with no agent running", () => {
     expect(state.spawned).toEqual([env]);
   });
 
+  it("takes an agent too busy to accept a connection for one that is there: mints directly and starts no second agent", async () => {
+    const path = socketPath(env) ?? "";
+    const { spawn } = await import("node:child_process");
+    const { connect } = await import("node:net");
+    // An agent process that listens (backlog 1) but does not accept: blocked, without using CPU, for at most 5 s.
+    const busy = spawn(
+      process.execPath,
+      ["-e", `require("node:net").createServer().listen({ path: ${JSON.stringify(path)}, backlog: 1 }, () => { process.stdout.write("ready\\n"); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000); })`],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const queued: Socket[] = [];
+    try {
+      await new Promise((resolve) => busy.stdout.once("data", resolve));
+      // Fill its queue of pending connections, so that the next connect fails with EAGAIN.
+      for (let i = 0; i < 2; i++) {
+        const s = connect(path);
+        queued.push(s);
+        await new Promise((resolve) => s.once("connect", resolve));
+      }
+      const direct = minter(token("tok-1", inHours(12)));
+      expect(await throughAgent({ registry: "a.test", env }, direct.mint)).toEqual(token("tok-1", expect.any(Date)));
+      expect([state.spawned.length, direct.calls()]).toEqual([0, 1]);
+    } finally {
+      for (const s of queued) s.destroy();
+      busy.kill();
+    }
+  });
+
   it("mints directly, starting nothing, when the socket folder is not private", async () => {
     const dir = socketDir(env);
     mkdirSync(dir, { mode: 0o755 });
