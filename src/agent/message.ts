@@ -60,8 +60,7 @@ export function lineReader<T>(schema: z.ZodMiniType<T>, onMessage: (message: T |
       try {
         json = JSON.parse(line);
       } catch {
-        onMessage(undefined);
-        continue;
+        // Not JSON: left undefined, which no schema here accepts.
       }
       const parsed = schema.safeParse(json);
       onMessage(parsed.success ? parsed.data : undefined);

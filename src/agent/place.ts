@@ -23,15 +23,12 @@ export function socketDir(env: Env): string {
 /** The socket path, once its directory is verified (created 0700 if missing); undefined when it is unsafe. */
 export function socketPath(env: Env): string | undefined {
   const dir = socketDir(env);
-  if (!safe(dir)) {
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-    } catch {
-      return undefined;
-    }
-    if (!safe(dir)) return undefined;
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    // There already, or cannot be made: the check below decides.
   }
-  return join(dir, "agent.sock");
+  return safe(dir) ? join(dir, "agent.sock") : undefined;
 }
 
 function safe(dir: string): boolean {

@@ -72,13 +72,13 @@ export async function serve(env: Env): Promise<void> {
     lastActivity = Date.now();
     socket.setTimeout(FIRST_MESSAGE_MS, () => socket.destroy());
     socket.on("error", () => {});
-    let held: string | undefined; // the key this connection holds the lease for
+    // The lease this connection holds: its flight stays in `flights` until it lands, which clears this.
+    let held: { key: string; flight: Flight } | undefined;
     let waiting: Flight | undefined;
     socket.on("close", () => {
       connections.delete(socket);
       waiting?.waiters.delete(socket);
-      const flight = held === undefined ? undefined : flights.get(held);
-      if (held !== undefined && flight?.holder === socket) land(held, flight, undefined);
+      if (held !== undefined) land(held.key, held.flight, undefined);
       lastActivity = Date.now();
     });
     socket.on(
@@ -92,7 +92,7 @@ export async function serve(env: Env): Promise<void> {
             const token = tokens.get(request.key);
             if (token !== undefined && servable(token, now)) return send(socket, { t: "hit", ...token });
             const stale = token !== undefined && stillValid(token, now) ? token : undefined;
-            if (token !== undefined && stale === undefined) tokens.delete(request.key);
+            if (stale === undefined) tokens.delete(request.key);
             socket.setTimeout(FLIGHT_MS);
             const flight = flights.get(request.key);
             if (flight !== undefined) {
@@ -100,15 +100,14 @@ export async function serve(env: Env): Promise<void> {
               waiting = flight;
               return send(socket, { t: "wait" }, false);
             }
-            held = request.key;
-            flights.set(held, { holder: socket, waiters: new Set(), stale });
+            held = { key: request.key, flight: { holder: socket, waiters: new Set(), stale } };
+            flights.set(held.key, held.flight);
             return send(socket, { t: "lease", ...(stale ? { stale } : {}) }, false);
           }
           case "put":
           case "fail": {
-            const flight = held === undefined ? undefined : flights.get(held);
-            if (held === undefined || flight?.holder !== socket) return void socket.destroy();
-            land(held, flight, request.op === "put" ? { secret: request.secret, expiresAt: request.expiresAt } : undefined);
+            if (held === undefined) return void socket.destroy();
+            land(held.key, held.flight, request.op === "put" ? { secret: request.secret, expiresAt: request.expiresAt } : undefined);
             held = undefined;
             return send(socket, { t: "ok" });
           }
@@ -139,11 +138,12 @@ export async function serve(env: Env): Promise<void> {
     try {
       current = statSync(path).ino;
     } catch {
-      current = undefined;
+      // No socket at the path: not ours any more either.
     }
     // Another agent took the path over (after a crash left a stale socket): leave, without unlinking its socket.
     if (current !== ino) return shutdown(false);
-    if (connections.size > 0 || flights.size > 0) return;
+    // A flight always has its leaseholder's connection open.
+    if (connections.size > 0) return;
     const quiet = now - lastActivity;
     if (quiet >= idle || (tokens.size === 0 && quiet >= Math.min(idle, EMPTY_GRACE_MS))) shutdown(true);
   }, Math.min(idle, 1_000));
@@ -162,23 +162,26 @@ export async function serve(env: Env): Promise<void> {
 
 /** Listens on `path`; replaces a stale socket a crashed agent left. Undefined when another agent is alive. */
 async function listen(server: Server, path: string): Promise<number | undefined> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
-      server.once("error", resolve);
-      server.listen(path, () => {
-        server.off("error", resolve);
-        resolve(undefined);
-      });
-    });
-    if (error === undefined) return statSync(path).ino;
-    if (error.code !== "EADDRINUSE" || (await alive(path))) return undefined;
+  let error = await bind(server, path);
+  if (error?.code === "EADDRINUSE" && !(await alive(path))) {
     try {
       unlinkSync(path);
     } catch {
-      return undefined;
+      // Gone already, or not ours to remove: the second bind tells.
     }
+    error = await bind(server, path);
   }
-  return undefined;
+  return error === undefined ? statSync(path).ino : undefined;
+}
+
+function bind(server: Server, path: string): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    server.once("error", resolve);
+    server.listen(path, () => {
+      server.off("error", resolve);
+      resolve(undefined);
+    });
+  });
 }
 
 function alive(path: string): Promise<boolean> {

@@ -100,6 +100,34 @@ describe("a helper with no agent running", () => {
     expect(state.spawned).toEqual([env]);
   });
 
+  it("takes an agent too busy to accept a connection for one that is there: mints directly and starts no second agent", async () => {
+    const path = socketPath(env) ?? "";
+    const { spawn } = await import("node:child_process");
+    const { connect } = await import("node:net");
+    // An agent process that listens (backlog 1) but does not accept: blocked, without using CPU, for at most 5 s.
+    const busy = spawn(
+      process.execPath,
+      ["-e", `require("node:net").createServer().listen({ path: ${JSON.stringify(path)}, backlog: 1 }, () => { process.stdout.write("ready\\n"); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5000); })`],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const queued: Socket[] = [];
+    try {
+      await new Promise((resolve) => busy.stdout.once("data", resolve));
+      // Fill its queue of pending connections, so that the next connect fails with EAGAIN.
+      for (let i = 0; i < 2; i++) {
+        const s = connect(path);
+        queued.push(s);
+        await new Promise((resolve) => s.once("connect", resolve));
+      }
+      const direct = minter(token("tok-1", inHours(12)));
+      expect(await throughAgent({ registry: "a.test", env }, direct.mint)).toEqual(token("tok-1", expect.any(Date)));
+      expect([state.spawned.length, direct.calls()]).toEqual([0, 1]);
+    } finally {
+      for (const s of queued) s.destroy();
+      busy.kill();
+    }
+  });
+
   it("mints directly, starting nothing, when the socket folder is not private", async () => {
     const dir = socketDir(env);
     mkdirSync(dir, { mode: 0o755 });
@@ -117,6 +145,7 @@ async function fakeAgent(script: (request: Request | undefined, connection: numb
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     const mine: Array<Request | undefined> = [];
     const n = received.push(mine) - 1;
     socket.on("error", () => {});
@@ -139,7 +168,8 @@ async function fakeAgent(script: (request: Request | undefined, connection: numb
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
-  return received;
+  /** Connections not yet closed (by either side). */
+  return Object.assign(received, { open: () => sockets.size });
 }
 const afterEachClose: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -207,13 +237,46 @@ describe("a helper following the agent's answers", () => {
   });
 
   it("mints directly when the agent answers garbage, hangs up, or stays silent", async () => {
-    await fakeAgent((_, n) => (n === 0 ? ["garbage\n"] : n === 1 ? [{ t: "ok" }, "garbage\n"] : n === 2 ? "hang up" : "silent"));
+    const agent = await fakeAgent((_, n) => (n === 0 ? ["garbage\n"] : n === 1 ? [{ t: "ok" }, "garbage\n"] : n === 2 ? "hang up" : "silent"));
     for (const secret of ["after-garbage", "after-ok", "after-hang-up", "after-silence"]) {
       const direct = minter(token(secret));
       expect((await throughAgent({ registry: "a.test", env }, direct.mint)).secret).toBe(secret);
       expect(direct.calls()).toBe(1);
     }
     expect(state.spawned).toEqual([]);
+    // The helper hung up on each: no connection is left holding the agent.
+    await vi.waitFor(() => expect(agent.open()).toBe(0));
+  });
+});
+
+describe("a helper's waits on the agent, on a fake clock", () => {
+  // Only setTimeout is faked: the client's own timers. Sockets and the agent run for real.
+  beforeEach(() => void vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
+  afterEach(() => void vi.useRealTimers());
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it("trusts the leaseholder's mint for 5 s, then mints itself", async () => {
+    await fakeAgent((message) => (message?.op === "get" ? [{ t: "wait" }] : []));
+    const own = minter(token("own"));
+    const got = throughAgent({ registry: "a.test", env }, own.mint);
+    let waited = 0;
+    for (; waited < 10_000 && own.calls() === 0; waited += 100) {
+      for (let i = 0; i < 5; i++) await turn();
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(own.calls()).toBe(1);
+    expect(waited).toBeGreaterThanOrEqual(5_000);
+    expect(await got).toEqual(token("own"));
+  });
+
+  it("holding the lease, is done once the agent has its token, without waiting out the 200 ms bound", async () => {
+    const received = await fakeAgent((message) => (message?.op === "get" ? [{ t: "lease" }] : []));
+    let done = false;
+    const got = throughAgent({ registry: "a.test", env }, minter(token("aws", inHours(12))).mint).then((r) => ((done = true), r));
+    for (let i = 0; i < 1_000 && !done; i++) await turn();
+    expect(done).toBe(true);
+    expect(await got).toEqual(token("aws", expect.any(Date)));
+    await vi.waitFor(() => expect(received[0]?.[1]).toMatchObject({ op: "put", secret: "aws" }));
   });
 });
 
@@ -271,6 +334,7 @@ describe("the agent's line reader", () => {
     feed(Buffer.from(line.slice(0, -1) + " ".repeat(MAX_LINE_BYTES - line.length) + "\n"));
     feed(Buffer.from("x".repeat(MAX_LINE_BYTES + 1)));
     feed(Buffer.from(encode({ t: "wait" })));
-    expect(messages).toEqual([{ t: "ok" }, undefined, { t: "wait" }]);
+    feed(Buffer.from(`\n${encode({ t: "ok" })}`));
+    expect(messages).toEqual([{ t: "ok" }, undefined, { t: "wait" }, undefined, { t: "ok" }]);
   });
 });

@@ -210,6 +210,8 @@ describe("agent server, case by case", () => {
     holder.send(encode({ op: "fail" }));
     expect(await holder.next()).toEqual({ t: "ok" });
     expect(await waiter.next()).toEqual({ t: "mint", stale: { secret: "near", expiresAt } });
+    // The failed mint did not cost the fallback: the next leaseholder is offered it too.
+    expect((await get(3)).reply).toEqual({ t: "lease", stale: { secret: "near", expiresAt } });
   });
 
   it("drops an expired token, and tells waiters to mint when the leaseholder's token is about to expire", async () => {
@@ -257,11 +259,12 @@ describe("agent server, case by case", () => {
 
   it("hangs up on a second get, a put or fail without the lease, and garbage", async () => {
     const twice = await get(7);
-    twice.send(encode({ op: "get", key: keyOf(8) }));
-    expect(await twice.next()).toBeUndefined();
     const waiter = await get(7);
+    expect(waiter.reply).toEqual({ t: "wait" });
     waiter.send(encode({ op: "get", key: keyOf(9) }));
     expect(await waiter.next()).toBeUndefined();
+    twice.send(encode({ op: "get", key: keyOf(8) }));
+    expect(await twice.next()).toBeUndefined();
     for (const line of [encode({ op: "put", secret: "x", expiresAt: Date.now() + 3600_000 }), encode({ op: "fail" }), "garbage\n"]) {
       const opened = await request(path, line);
       expect(opened.kind).toBe("broken");
@@ -335,8 +338,21 @@ describe("agent lifetime", () => {
   const statusOf = async () => (await request(path, encode({ op: "status" }))).kind;
 
   it("a second agent on the same folder leaves at once, and the first keeps serving", async () => {
+    const handlers = process.listeners("SIGTERM").length;
     await serve(env);
     expect(await statusOf()).toBe("reply");
+    // It left before taking any signal over.
+    expect(process.listeners("SIGTERM")).toHaveLength(handlers);
+  });
+
+  it("serves nothing, quietly, when the socket folder is not private", async () => {
+    const dir = join(env["XDG_RUNTIME_DIR"] ?? "", "docker-credential-codespaces");
+    chmodSync(dir, 0o755);
+    try {
+      await expect(serve(env)).resolves.toBeUndefined();
+    } finally {
+      chmodSync(dir, 0o700);
+    }
   });
 
   it("replaces a stale socket a crashed agent left", async () => {
@@ -397,25 +413,32 @@ describe("agent lifetime", () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
     try {
       let ended = false;
+      /** The agent's socket closes for real: a bounded number of event-loop turns. */
+      const closing = async () => {
+        for (let i = 0; i < 1_000 && !ended; i++) await new Promise((resolve) => setImmediate(resolve));
+      };
       served = serve({ ...env, [IDLE_VARIABLE]: "60" }).then(() => void (ended = true));
       await answering();
       const holder = await get(1);
       holder.send(encode({ op: "put", secret: "s", expiresAt: Date.now() + 12 * 3600_000 }));
       expect(await holder.next()).toEqual({ t: "ok" });
       await new Promise((r) => setTimeout(r, 20));
-      await vi.advanceTimersByTimeAsync(30_000);
+      await vi.advanceTimersByTimeAsync(59_999);
       expect(ended).toBe(false);
-      await vi.advanceTimersByTimeAsync(31_000);
-      await served;
+      // Exactly its idle time after the last connection closed, it leaves.
+      await vi.advanceTimersByTimeAsync(1);
+      await closing();
+      expect(ended).toBe(true);
 
       ended = false;
       served = serve({ ...env, [IDLE_VARIABLE]: "60" }).then(() => void (ended = true));
       await answering();
       await new Promise((r) => setTimeout(r, 20));
-      await vi.advanceTimersByTimeAsync(4_000);
+      await vi.advanceTimersByTimeAsync(4_999);
       expect(ended).toBe(false);
-      await vi.advanceTimersByTimeAsync(2_000);
-      await served;
+      await vi.advanceTimersByTimeAsync(1);
+      await closing();
+      expect(ended).toBe(true);
     } finally {
       vi.useRealTimers();
     }
@@ -431,6 +454,7 @@ describe("agent lifetime", () => {
       const added = process.listeners(signal).slice(before);
       expect(added).toHaveLength(1);
       added[0]!(signal);
+      expect(await statusOf()).toBe("absent");
       await served;
       expect(existsSync(path)).toBe(false);
       process.off(signal, added[0]!);

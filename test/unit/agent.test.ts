@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, existsSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
 import { lookupKey } from "../../src/agent/client.js";
 import { parseEcrHost } from "../../src/ecr/host.js";
 import { mintEcrCredentials } from "../../src/ecr/mint.js";
@@ -88,6 +91,75 @@ describe("what the agent learns from a mint", () => {
       expect(expiresAt).toBeLessThanOrEqual(Date.now() + 3600_000);
     } finally {
       await fake.close();
+    }
+  });
+});
+
+// The modules' constants are evaluated when a module is loaded. Loading them afresh inside a test
+// makes the test the one that evaluates them (and so, under Stryker, the one run against their mutants).
+describe("the agent's modules, as a helper loads them", () => {
+  const fresh = async () => {
+    vi.resetModules();
+    return {
+      message: await import("../../src/agent/message.js"),
+      expiry: await import("../../src/agent/expiry.js"),
+      place: await import("../../src/agent/place.js"),
+      client: await import("../../src/agent/client.js"),
+      server: await import("../../src/agent/server.js"),
+    };
+  };
+  const digest = "0123456789abcdef".repeat(4);
+
+  it("accept each request and reply of the wire format, exactly", async () => {
+    const { message } = await fresh();
+    const parse = (schema: typeof message.Request | typeof message.Reply, value: unknown) => {
+      const messages: unknown[] = [];
+      message.lineReader(schema as typeof message.Reply, (m) => messages.push(m))(Buffer.from(`${JSON.stringify(value)}\n`));
+      return messages[0];
+    };
+    const token = { secret: "s", expiresAt: 5 };
+    const requests = [{ op: "get", key: digest }, { op: "put", ...token }, { op: "fail" }, { op: "status" }, { op: "stop" }];
+    for (const r of requests) expect(parse(message.Request, r)).toEqual(r);
+    const replies = [
+      { t: "hit", ...token },
+      { t: "lease" },
+      { t: "lease", stale: token },
+      { t: "wait" },
+      { t: "mint", stale: token },
+      { t: "status", pid: 1, tokens: 2, leases: 3, idleExitMs: 4 },
+      { t: "ok" },
+    ];
+    for (const r of replies) expect(parse(message.Reply, r)).toEqual(r);
+    for (const key of [digest.toUpperCase(), `x${digest}`, `${digest}0`, digest.slice(1), "0"]) expect(parse(message.Request, { op: "get", key })).toBeUndefined();
+    expect(parse(message.Request, { op: "put", expiresAt: 5 })).toBeUndefined();
+    expect(parse(message.Reply, { t: "hit", secret: "s" })).toBeUndefined();
+    expect(parse(message.Reply, { t: "get" })).toBeUndefined();
+    expect(message.MAX_LINE_BYTES).toBe(65_536);
+  });
+
+  it("serve a token until 5 minutes before it expires", async () => {
+    const { expiry } = await fresh();
+    const now = 1_000_000_000;
+    expect(expiry.servable({ secret: "s", expiresAt: now + 5 * 60_000 + 1 }, now)).toBe(true);
+    expect(expiry.servable({ secret: "s", expiresAt: now + 5 * 60_000 }, now)).toBe(false);
+  });
+
+  it("read the idle time from DOCKER_CREDENTIAL_CODESPACES_AGENT_IDLE, else 30 minutes", async () => {
+    const { server } = await fresh();
+    expect(server.idleMs({ DOCKER_CREDENTIAL_CODESPACES_AGENT_IDLE: "61" })).toBe(61_000);
+    expect(server.idleMs({})).toBe(30 * 60_000);
+  });
+
+  it("put the socket in docker-credential-codespaces/ under XDG_RUNTIME_DIR, and use none with DOCKER_CREDENTIAL_CODESPACES_AGENT=off", async () => {
+    const { place, client } = await fresh();
+    const runtime = mkdtempSync(join(tmpdir(), "agent-fresh-"));
+    try {
+      const mint = async () => ({ username: "AWS", secret: "direct" });
+      expect(await client.throughAgent({ registry: "r", env: { XDG_RUNTIME_DIR: runtime, DOCKER_CREDENTIAL_CODESPACES_AGENT: "off" } }, mint)).toEqual({ username: "AWS", secret: "direct" });
+      expect(existsSync(join(runtime, "docker-credential-codespaces"))).toBe(false);
+      expect(place.socketPath({ XDG_RUNTIME_DIR: runtime })).toBe(join(runtime, "docker-credential-codespaces", "agent.sock"));
+    } finally {
+      rmSync(runtime, { recursive: true, force: true });
     }
   });
 });
