@@ -288,6 +288,26 @@ describe("the socket folder", () => {
     expect(socketDir({})).toBe(fallback);
   });
 
+  it("names the temp-dir folder by uid, root's 0 included, and by 'unknown' where there is no uid", () => {
+    const getuid = vi.spyOn(process, "getuid");
+    try {
+      for (const uid of [0, 1000]) {
+        getuid.mockReturnValue(uid);
+        expect(socketDir({})).toBe(join(tmpdir(), `docker-credential-codespaces-${uid}`));
+      }
+    } finally {
+      getuid.mockRestore();
+    }
+    // Windows has no process.getuid.
+    const original = Object.getOwnPropertyDescriptor(process, "getuid");
+    Object.defineProperty(process, "getuid", { value: undefined, configurable: true });
+    try {
+      expect(socketDir({})).toBe(join(tmpdir(), "docker-credential-codespaces-unknown"));
+    } finally {
+      if (original) Object.defineProperty(process, "getuid", original);
+    }
+  });
+
   it("is created private when missing, and then holds the socket", () => {
     expect(socketPath(env)).toBe(join(runtime, "docker-credential-codespaces", "agent.sock"));
     expect(lstatSync(socketDir(env)).mode & 0o777).toBe(0o700);
