@@ -50,7 +50,7 @@ async function firstOnPath(path: string): Promise<string | undefined> {
 function versionOf(file: string, env: Env): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(file, ["version"], { env: { ...env }, timeout: VERSION_MS, maxBuffer: 4096 }, (error, stdout) => {
-      const line = String(stdout).trim().split("\n")[0]?.slice(0, 200);
+      const line = String(stdout).trim().replace(/\n[^]*/, "").slice(0, 200);
       resolve(error === null && line ? line : undefined);
     });
   });
