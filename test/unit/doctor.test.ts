@@ -316,6 +316,16 @@ describe("doctor's verdicts, branch by branch", () => {
     expect(entry.stdout).toMatch(/^quay\.io \(credHelpers entry, no triple\): NOT OK\n/);
   });
 
+  it("scrubs a secret in its escaped form from the line format too, where a program's answer is quoted", async () => {
+    const secret = 'pa"ss\\Secret-9';
+    const other = join(dir, "other");
+    mkdirSync(other);
+    writeFileSync(join(other, "docker-credential-codespaces"), `#!/bin/sh\nprintf '%s\\n' '${secret}'\n`);
+    chmodSync(join(other, "docker-credential-codespaces"), 0o755);
+    const r = await runInProcess(["doctor", "--offline"], { env: { ...base(), PATH: other, ...triple("GH", "ghcr.io", "me", secret) } });
+    expect(r.stdout).toContain(`problem: docker runs ${join(other, "docker-credential-codespaces")}, which is not this program (it says "<redacted>"); fix PATH or replace it\n`);
+  });
+
   it("scrubs a secret from the JSON also in its escaped form", async () => {
     writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
     const secret = 'a"quoted\\Secret';
