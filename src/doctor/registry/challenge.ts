@@ -14,8 +14,12 @@ export interface Challenge {
 }
 
 // Patterns inside functions, not module constants: built per call, like the rest of the parse.
-const tokenAt = (text: string): string | undefined => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/.exec(text)?.[0];
-const token68At = (text: string): string | undefined => /^[A-Za-z0-9._~+/-]+=*/.exec(text)?.[0];
+function tokenAt(text: string): string | undefined {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/.exec(text)?.[0];
+}
+function token68At(text: string): string | undefined {
+  return /^[A-Za-z0-9._~+/-]+=*/.exec(text)?.[0];
+}
 
 /** Every challenge in the header value(s); malformed tails are dropped, never guessed at. */
 export function parseChallenges(header: string | readonly string[] | undefined): Challenge[] {
