@@ -17,11 +17,10 @@ export interface CredentialStep {
   readonly credentials?: Credentials;
 }
 
-const NAME = "ecr token";
-
 /** `key` is the subject's, known here: a subject without one has nothing to resolve. */
 export async function credentialsFor(key: string, source: Subject["source"], table: RegistryTable, env: Env, offline: boolean): Promise<CredentialStep> {
   if (source === undefined) return {};
+  const NAME = "ecr token";
   if (parseEcrHost(key) === undefined) {
     return source.kind === "triple" ? { credentials: { username: source.registry.user, secret: source.registry.password } } : {};
   }

@@ -40,10 +40,8 @@ export interface ClientFiles {
   readonly insecureRegistries: readonly string[];
 }
 
-export const DAEMON_JSON = "/etc/docker/daemon.json";
-
 /** `daemonJson` is a parameter for the tests only: doctor reads dockerd's file. */
-export async function readClientFiles(env: Env, daemonJson = DAEMON_JSON): Promise<ClientFiles> {
+export async function readClientFiles(env: Env, daemonJson = "/etc/docker/daemon.json"): Promise<ClientFiles> {
   const home = env["HOME"] || homedir();
   const dockerDir = env["DOCKER_CONFIG"] || join(home, ".docker");
   const explicit = env["REGISTRY_AUTH_FILE"] || undefined;

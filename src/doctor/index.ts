@@ -17,8 +17,6 @@ import { subjectsOf, type Subject } from "./subjects.js";
 /** Bound of one registry's whole check (ping, token, retry). */
 const REGISTRY_MS = 10_000;
 const LOOKUP_MS = 3_000;
-/** The registry API host docker uses for Docker Hub. */
-const DOCKER_HUB_API = "registry-1.docker.io";
 
 interface Options {
   readonly offline: boolean;
@@ -77,7 +75,8 @@ async function examine(subject: Subject, { table, files, io, agents, secrets }: 
   if (step.check !== undefined) checks.push(step.check);
   if (step.credentials !== undefined && agents !== undefined) {
     secrets.push(step.credentials.secret);
-    const host = key === DOCKER_HUB_KEY ? DOCKER_HUB_API : key;
+    // Docker Hub's registry API is not at docker.io but where docker sends it.
+    const host = key === DOCKER_HUB_KEY ? "registry-1.docker.io" : key;
     const verdict = await checkRegistry({
       host,
       credentials: step.credentials,
@@ -108,5 +107,6 @@ function knownSecrets(io: Io, files: ClientFiles): string[] {
   const fromFiles = [files.docker, files.dockerAuthConfig, ...files.containers].flatMap((f) =>
     f?.state === "ok" ? Object.values(f.config.auths ?? {}).flatMap((a) => [a.auth, a.password, a.identitytoken, a.registrytoken]) : [],
   );
-  return [...environmentSecrets(io.env), ...fromFiles].filter((s): s is string => s !== undefined && s !== "");
+  // Empty ones need no filter: the redactor drops them itself.
+  return [...environmentSecrets(io.env), ...fromFiles].filter((s): s is string => s !== undefined);
 }

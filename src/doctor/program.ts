@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
-import { delimiter, join } from "node:path";
+import { delimiter, isAbsolute, join } from "node:path";
 import { HELPER_NAME } from "../protocol.js";
 import type { Env } from "../registries.js";
 
@@ -35,7 +35,8 @@ export async function checkProgramOnPath(env: Env, versionLine: string): Promise
 
 async function firstOnPath(path: string): Promise<string | undefined> {
   for (const dir of path.split(delimiter)) {
-    if (dir === "") continue;
+    // docker (Go's exec) refuses a program found through a relative entry, "" (the current folder) included.
+    if (!isAbsolute(dir)) continue;
     const candidate = join(dir, HELPER_NAME);
     try {
       await access(candidate, constants.X_OK);
@@ -50,7 +51,7 @@ async function firstOnPath(path: string): Promise<string | undefined> {
 function versionOf(file: string, env: Env): Promise<string | undefined> {
   return new Promise((resolve) => {
     execFile(file, ["version"], { env: { ...env }, timeout: VERSION_MS, maxBuffer: 4096 }, (error, stdout) => {
-      const line = String(stdout).trim().split("\n")[0]?.slice(0, 200);
+      const line = String(stdout).trim().replace(/\n[^]*/, "").slice(0, 200);
       resolve(error === null && line ? line : undefined);
     });
   });

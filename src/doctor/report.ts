@@ -29,8 +29,12 @@ export interface Report {
   readonly notes: readonly string[];
 }
 
-export const pass = (name: string, message: string): Check => ({ name, ok: true, message });
-export const fail = (name: string, message: string): Check => ({ name, ok: false, message });
+export function pass(name: string, message: string): Check {
+  return { name, ok: true, message };
+}
+export function fail(name: string, message: string): Check {
+  return { name, ok: false, message };
+}
 
 export function registryReport(server: string | null, id: string | null, checks: readonly Check[]): RegistryReport {
   return { server, id, ok: checks.every((c) => c.ok), checks };
@@ -42,7 +46,7 @@ export function makeReport(registries: readonly RegistryReport[], problems: read
 
 export function renderJson(report: Report, secrets: readonly string[]): string {
   const { ok, registries, problems } = report;
-  return `${scrub(JSON.stringify({ ok, registries, problems }), secrets, true)}\n`;
+  return `${scrub(JSON.stringify({ ok, registries, problems }), secrets)}\n`;
 }
 
 export function renderLines(report: Report, secrets: readonly string[]): string {
@@ -62,11 +66,12 @@ export function renderLines(report: Report, secrets: readonly string[]): string 
       ? "doctor: no <ID>_CONTAINER_REGISTRY_* triple and no credHelpers entry for this helper; nothing to check"
       : `doctor: ${count}, ${bad === 0 ? "all fine" : `${bad} not fine`}${report.problems.length > 0 ? `, ${report.problems.length} other problem(s)` : ""}`,
   );
-  return `${scrub(lines.join("\n"), secrets, false)}\n`;
+  return `${scrub(lines.join("\n"), secrets)}\n`;
 }
 
-/** Every known secret (4+ characters) replaced, also in its JSON-escaped form. */
-function scrub(text: string, secrets: readonly string[], json: boolean): string {
-  // In JSON a secret holding a quote or backslash appears escaped: blank that spelling too.
-  return createRedactor(json ? secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]) : secrets)(text);
+/** Every known secret replaced, also in its JSON-escaped form. */
+function scrub(text: string, secrets: readonly string[]): string {
+  // A secret holding a quote or backslash appears escaped in the JSON, and in a
+  // line that quotes what another program said: blank that spelling too.
+  return createRedactor(secrets.flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))(text);
 }

@@ -10,9 +10,9 @@ import { fail, pass, type Check } from "./report.js";
  */
 
 export const HELPER_SUFFIX = "codespaces";
-const CONFIGURE = "run `docker-credential-codespaces configure`";
 
 export function dockerRouting(key: string, files: ClientFiles): Check {
+  const CONFIGURE = "run `docker-credential-codespaces configure`";
   const name = dockerConfigName(key);
   const variable = files.dockerAuthConfig;
   if (variable?.state === "ok" && plaintextEntry(variable.config, key) !== undefined) {
@@ -53,7 +53,7 @@ export function dockerRouting(key: string, files: ClientFiles): Check {
 export function containersRouting(key: string, files: ClientFiles, docker: Check): Check | undefined {
   if (files.containers.length === 0) return undefined;
   const name = "containers routing";
-  const fix = `${CONFIGURE} --containers-auth`;
+  const fix = "run `docker-credential-codespaces configure` --containers-auth";
   for (const file of files.containers) {
     if (file.state === "invalid") return fail(name, `${file.path} ${file.reason}; podman and skopeo cannot read it`);
     if (file.state !== "ok") continue;

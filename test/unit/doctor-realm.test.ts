@@ -21,10 +21,13 @@ describe("realmPolicy: where doctor may send credentials for a token", () => {
     // plain HTTP off loopback
     ["registry.example.com", "http://registry.example.com/token", "is not HTTPS"],
     ["127.0.0.1:5000", "http://10.0.0.1/token", "is not HTTPS"],
+    // on loopback too, only plain HTTP is let through besides HTTPS
+    ["127.0.0.1:5000", "ftp://127.0.0.1/token", "is not HTTPS"],
     // another domain
     ["registry.example.com", "https://auth.evil.test/token", "neither"],
     // a parent of two labels is needed: ghcr.io's parent would be the top-level domain
     ["ghcr.io", "https://evil.io/token", "neither"],
+    ["ghcr.io", "https://evil.undefined/token", "neither"],
     // a look-alike suffix is not a subdomain
     ["registry-1.docker.io", "https://evildocker.io/token", "neither"],
     ["registry-1.docker.io", "https://docker.io.evil.test/token", "neither"],
@@ -48,6 +51,6 @@ describe("realmPolicy: where doctor may send credentials for a token", () => {
   it("knows loopback", () => {
     expect(["::ffff:127.0.0.1", "[::ffff:127.1.2.3]", "LOCALHOST", "127.0.0.1."].map(isLoopback)).toEqual([true, true, true, true]);
     expect(["127.0.0.1", "127.9.8.7:443", "[::1]:5000", "::1", "localhost", "a.localhost"].map(isLoopback)).toEqual([true, true, true, true, true, true]);
-    expect(["128.0.0.1", "10.0.0.1", "::2", "localhost.evil.test", "[::ffff:10.0.0.1]"].map(isLoopback)).toEqual([false, false, false, false, false]);
+    expect(["128.0.0.1", "10.0.0.1", "::2", "localhost.evil.test", "[::ffff:10.0.0.1]", "[1::ffff:127.0.0.1]"].map(isLoopback)).toEqual([false, false, false, false, false, false]);
   });
 });

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent as HttpAgent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
+import type { Duplex } from "node:stream";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkRegistry, type RegistryCheck } from "../../src/doctor/registry/check.js";
@@ -93,6 +94,40 @@ describe("checkRegistry verdicts", () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
+  });
+
+  it("a challenge only counts on a 401, and only a Basic or Bearer one", async () => {
+    let answer: { status: number; challenge: string } = { status: 404, challenge: 'Basic realm="r"' };
+    const host = await serve((_q, res) => res.writeHead(answer.status, { "www-authenticate": answer.challenge }).end());
+    expect(await check(host)).toEqual({ kind: "not-registry", message: `not a registry: http://${host}/v2/ answered 404; check the SERVER value` });
+    answer = { status: 401, challenge: "Negotiate abc, Digest realm=r" };
+    expect(await check(host)).toEqual({ kind: "not-registry", message: `http://${host}/v2/ answered 401 without a Basic or Bearer challenge; not a registry docker can log in to` });
+    expect(seen.map((s) => s.authorization)).toEqual([undefined, undefined]);
+  });
+
+  it("a 200 whose version header is not registry/2 and that is not JSON is no registry", async () => {
+    const host = await serve((_q, res) => res.writeHead(200, { "docker-distribution-api-version": "other/1", "content-type": "text/html" }).end("x"));
+    expect((await check(host)).kind).toBe("not-registry");
+  });
+
+  it("a fault in the helper itself is thrown, not reported as an unreachable registry", async () => {
+    let realmPort = 0;
+    // An agent that breaks when asked for a connection (to the realm's port, or to any).
+    const broken = () =>
+      Object.assign(new HttpAgent(), {
+        createConnection(this: HttpAgent, options: { port?: number | string }, callback: (err: Error | null, stream: Duplex) => void) {
+          if (realmPort === 0 || Number(options.port) === realmPort) throw new TypeError("helper bug");
+          return HttpAgent.prototype.createConnection.call(this, options, callback);
+        },
+      });
+    const host = await serve((req, res, origin) => {
+      if (req.url?.startsWith("/token")) return void res.writeHead(200).end("{}");
+      res.writeHead(401, { "www-authenticate": `Bearer realm="http://${origin.replace(/:\d+$/, `:${realmPort}`)}/token"` }).end();
+    });
+    const agents = () => ({ https: createAgents({}).https, http: broken() });
+    await expect(check(host, { agents: agents() })).rejects.toThrow("helper bug");
+    realmPort = await closedLoopbackPort();
+    await expect(check(host, { agents: agents() })).rejects.toThrow("helper bug");
   });
 
   it("a secure (non-insecure) registry is never tried over plain HTTP", async () => {
@@ -186,6 +221,17 @@ describe("checkRegistry: logging in as docker login does", () => {
       expect(queries[0]!.has("service")).toBe(false);
     });
 
+    it("a registry that refuses the token its own token service issued", async () => {
+      token = { status: 200, body: JSON.stringify({ token: "issued-token" }) };
+      const host = await bearerHost((origin) => `Bearer realm="http://${origin}/token"`);
+      for (registry of [401, 403]) {
+        expect(await check(host)).toEqual({
+          kind: "failed",
+          message: `http://${host}/v2/ refused the token the token service http://${host}/token issued (${registry}); the registry and its token service disagree`,
+        });
+      }
+    });
+
     it("the token service refuses the credentials, fails, or sends no usable token", async () => {
       registry = 200;
       const host = await bearerHost((origin) => `Bearer realm="http://${origin}/token"`);
@@ -228,11 +274,13 @@ describe("checkRegistry over HTTPS, with a certificate no CA vouches for", () =>
   let tlsDir: string;
   let registry: HttpsServer;
   let host: string;
+  const paths: string[] = [];
   beforeAll(async () => {
     tlsDir = mkdtempSync(join(tmpdir(), "doctor-tls-"));
     const cert = await issueServerCert(await makeTestCa(tlsDir), "registry", { ips: ["127.0.0.1"] });
     const good = `Basic ${Buffer.from(`me:${SECRET}`).toString("base64")}`;
     registry = createHttpsServer({ cert: readFileSync(cert.certPath), key: readFileSync(cert.keyPath) }, (req, res) => {
+      paths.push(req.url ?? "");
       if (req.headers.authorization === good) return void res.writeHead(200).end();
       res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
     });
@@ -247,6 +295,7 @@ describe("checkRegistry over HTTPS, with a certificate no CA vouches for", () =>
 
   it("an insecure registry is checked over HTTPS without verifying the certificate, as docker does", async () => {
     expect(await check(host)).toEqual({ kind: "ok", message: `credentials accepted by https://${host}/v2/ (Basic)` });
+    expect(paths).toEqual(["/v2/", "/v2/"]);
   });
 
   it("a secure one is not: the certificate is refused and nothing is sent", async () => {

@@ -3,10 +3,11 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync }
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkProgramOnPath } from "../../src/doctor/program.js";
 import { runInProcess } from "../support/fake-io.js";
+import { closedLoopbackPort } from "../support/loopback.js";
 import { triple } from "../support/triple.js";
 
 // `doctor --offline` driven in-process through run(io): the cases of
@@ -157,6 +158,7 @@ describe("doctor --offline in-process", () => {
     expect(checkOf(report, "HALF", "configuration")?.message).toBe(
       "HALF_CONTAINER_REGISTRY_SERVER names half.test but HALF_CONTAINER_REGISTRY_PASSWORD is missing or empty; set it in your Codespaces secrets",
     );
+    expect(report.registries.find((r) => r.id === "NOSERVER")?.checks.map((c) => c.name)).toEqual(["configuration"]);
     expect(checkOf(report, "NOSERVER", "configuration")?.message).toBe("NOSERVER_CONTAINER_REGISTRY_* is ignored: NOSERVER_CONTAINER_REGISTRY_SERVER is missing or empty");
     expect(report.registries.find((r) => r.server === "quay.io")?.checks[0]?.message).toContain("no <ID>_CONTAINER_REGISTRY_* triple configures it");
   });
@@ -181,6 +183,8 @@ describe("doctor --offline in-process", () => {
     expect(missing.report.problems).toEqual(["docker-credential-codespaces is not on PATH, so docker cannot run it; put the directory holding it on PATH"]);
     expect(missing.report.ok).toBe(false);
     expect(missing.lines).toContain("problem: docker-credential-codespaces is not on PATH");
+    // A program that is not fine is no note; --offline is.
+    expect(missing.lines.split("\n").filter((l) => l.startsWith("note: "))).toEqual(["note: --offline: no token minted, no registry contacted"]);
   });
 
   it("an unknown option is one line, exit 1", async () => {
@@ -310,6 +314,16 @@ describe("doctor's verdicts, branch by branch", () => {
     writeDocker({ credHelpers: { "quay.io": "codespaces" } });
     const entry = await runInProcess(["doctor", "--offline"], { env: base() });
     expect(entry.stdout).toMatch(/^quay\.io \(credHelpers entry, no triple\): NOT OK\n/);
+  });
+
+  it("scrubs a secret in its escaped form from the line format too, where a program's answer is quoted", async () => {
+    const secret = 'pa"ss\\Secret-9';
+    const other = join(dir, "other");
+    mkdirSync(other);
+    writeFileSync(join(other, "docker-credential-codespaces"), `#!/bin/sh\nprintf '%s\\n' '${secret}'\n`);
+    chmodSync(join(other, "docker-credential-codespaces"), 0o755);
+    const r = await runInProcess(["doctor", "--offline"], { env: { ...base(), PATH: other, ...triple("GH", "ghcr.io", "me", secret) } });
+    expect(r.stdout).toContain(`problem: docker runs ${join(other, "docker-credential-codespaces")}, which is not this program (it says "<redacted>"); fix PATH or replace it\n`);
   });
 
   it("scrubs a secret from the JSON also in its escaped form", async () => {
@@ -554,6 +568,31 @@ describe("doctor --offline: the setup, corner by corner", () => {
       });
     });
 
+    it("an npm install: the bin script node runs, found on PATH, is this program", async () => {
+      const script = join(dir, "npm-bin", "docker-credential-codespaces");
+      mkdirSync(join(dir, "npm-bin"));
+      writeFileSync(script, "#!/bin/sh\nexit 1\n");
+      chmodSync(script, 0o755);
+      const argv1 = process.argv[1];
+      process.argv[1] = script;
+      try {
+        expect(await checkProgramOnPath({ PATH: join(dir, "npm-bin") }, VERSION)).toEqual({ ok: true, message: `docker runs this program (${script})` });
+      } finally {
+        process.argv[1] = argv1!;
+      }
+    });
+
+    it("a relative PATH entry does not count (docker refuses a program found through one)", async () => {
+      script(join(dir, "relative"), `echo "${VERSION}"`);
+      const env = { PATH: ["", relative(process.cwd(), join(dir, "relative"))].join(":") };
+      expect(await checkProgramOnPath(env, VERSION)).toMatchObject({ ok: false, message: expect.stringContaining("is not on PATH") });
+    });
+
+    it("another program is asked for its version with `version`", async () => {
+      const other = script(join(dir, "other"), `[ "$1" = version ] && [ $# = 1 ] && echo "${VERSION}"`);
+      expect(await checkProgramOnPath({ PATH: join(dir, "other") }, VERSION)).toEqual({ ok: true, message: `docker runs ${other}, which reports this program's version` });
+    });
+
     it("another program runs with the environment doctor was given", async () => {
       const other = script(join(dir, "other"), 'echo "$WHO"');
       expect(await checkProgramOnPath({ PATH: join(dir, "other"), WHO: VERSION }, VERSION)).toMatchObject({ ok: true, message: `docker runs ${other}, which reports this program's version` });
@@ -619,7 +658,7 @@ describe("doctor online, against a loopback registry", () => {
       message: `credentials rejected: http://${host}/v2/ answered 401 (Basic over plain HTTP, as docker does for an insecure registry)`,
     });
     const lines = await runInProcess(["doctor"], { env: { HOME: dir, PATH: bin, ...triple("L", host, "me", SECRET) } });
-    expect(lines.stdout).not.toContain("--offline");
+    expect(lines.stdout.split("\n").filter((l) => l.startsWith("note: "))).toEqual([`note: docker runs this program (${join(bin, "docker-credential-codespaces")})`]);
     expect(lines.stdout).toContain(`  ok    registry       credentials accepted by http://${host}/v2/`);
   });
 
@@ -637,6 +676,16 @@ describe("doctor online, against a loopback registry", () => {
     expect(unverified.report.registries[0]?.checks.at(-1)).toMatchObject({ name: "registry", ok: true, message: expect.stringMatching(/^not verified: /) });
     answer = [404, {}];
     expect((await run(triple("L", host, "me", SECRET))).report.registries[0]?.checks.at(-1)).toMatchObject({ name: "registry", ok: false });
+  });
+
+  it("online, an ECR registry's token is minted (here: the ECR endpoint refuses, so the registry is not tried)", async () => {
+    const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+    const port = await closedLoopbackPort();
+    writeDocker({ credHelpers: { [ECR]: "codespaces" } });
+    const r = await run({ ...triple("E", ECR, "AKIAEXAMPLEEXAMPLE01", "secret-key-value"), AWS_ENDPOINT_URL_ECR: `http://127.0.0.1:${port}`, AWS_EC2_METADATA_DISABLED: "true" });
+    expect(r.report.registries[0]?.checks.slice(2)).toEqual([
+      { name: "ecr token", ok: false, message: `${ECR}: could not reach http://127.0.0.1:${port}/ (ECONNREFUSED); check network access to AWS or AWS_ENDPOINT_URL*` },
+    ]);
   });
 
   it("a registry with a triple but no credentials to try (incomplete) is not contacted", async () => {

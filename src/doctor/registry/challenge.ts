@@ -13,8 +13,13 @@ export interface Challenge {
   readonly params: Readonly<Record<string, string>>;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
-const TOKEN68 = /^[A-Za-z0-9._~+/-]+=*/;
+// Patterns inside functions, not module constants: built per call, like the rest of the parse.
+function tokenAt(text: string): string | undefined {
+  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/.exec(text)?.[0];
+}
+function token68At(text: string): string | undefined {
+  return /^[A-Za-z0-9._~+/-]+=*/.exec(text)?.[0];
+}
 
 /** Every challenge in the header value(s); malformed tails are dropped, never guessed at. */
 export function parseChallenges(header: string | readonly string[] | undefined): Challenge[] {
@@ -31,24 +36,26 @@ function parseOne(value: string): Challenge[] {
   };
   for (let guard = 0; guard < 100; guard++) {
     skip(/^[\s,]+/);
-    const scheme = TOKEN.exec(rest)?.[0];
+    const scheme = tokenAt(rest);
     if (scheme === undefined) break;
     rest = rest.slice(scheme.length);
     const params: Record<string, string> = {};
     challenges.push({ scheme: scheme.toLowerCase(), params });
     skip(/^[ \t]+/);
     // A token68 (e.g. "Basic dXNlcg==") is a lone word not followed by "=value".
-    const lone = TOKEN68.exec(rest)?.[0];
-    if (lone !== undefined && !/^\s*=/.test(rest.slice(lone.length)) && /^\s*(,|$)/.test(rest.slice(lone.length))) {
+    const lone = token68At(rest);
+    if (lone !== undefined && /^\s*(,|$)/.test(rest.slice(lone.length))) {
       rest = rest.slice(lone.length);
       continue;
     }
     // Parameters until the next "scheme " (a token not followed by "=") or the end.
     for (let p = 0; p < 100; p++) {
       skip(/^[\s,]+/);
-      const name = TOKEN.exec(rest)?.[0];
-      if (name === undefined || !/^\s*=/.test(rest.slice(name.length))) break;
-      rest = rest.slice(name.length).replace(/^\s*=\s*/, "");
+      const name = tokenAt(rest);
+      if (name === undefined) break;
+      const equals = /^\s*=\s*/.exec(rest.slice(name.length))?.[0];
+      if (equals === undefined) break;
+      rest = rest.slice(name.length + equals.length);
       const parsed = rest.startsWith('"') ? quoted(rest) : token(rest);
       if (parsed === undefined) return challenges;
       params[name.toLowerCase()] = parsed.value;
@@ -58,18 +65,13 @@ function parseOne(value: string): Challenge[] {
   return challenges;
 }
 
+/** A quoted-string (`text` starts with its `"`): a backslash takes the next character as it is; unterminated is nothing. */
 function quoted(text: string): { value: string; length: number } | undefined {
-  let value = "";
-  for (let i = 1; i < text.length; i++) {
-    const c = text[i];
-    if (c === "\\" && i + 1 < text.length) value += text[++i];
-    else if (c === '"') return { value, length: i + 1 };
-    else value += c;
-  }
-  return undefined; // unterminated
+  const body = /^(?:[^"\\]|\\[^])*"/.exec(text.slice(1))?.[0];
+  return body === undefined ? undefined : { value: body.slice(0, -1).replace(/\\([^])/g, "$1"), length: body.length + 1 };
 }
 
 function token(text: string): { value: string; length: number } | undefined {
-  const value = TOKEN.exec(text)?.[0];
+  const value = tokenAt(text);
   return value === undefined ? undefined : { value, length: value.length };
 }

@@ -36,9 +36,9 @@ export interface RegistryCheck {
 }
 
 /** A verdict is fine when nothing stands in the way of a pull. */
-export const isFine = (kind: VerdictKind): boolean => kind === "ok" || kind === "open" || kind === "unverified";
-
-const TokenAnswer = z.object({ token: z.optional(z.string()), access_token: z.optional(z.string()) });
+export function isFine(kind: VerdictKind): boolean {
+  return kind === "ok" || kind === "open" || kind === "unverified";
+}
 
 export async function checkRegistry(check: RegistryCheck): Promise<Verdict> {
   const signal = AbortSignal.timeout(check.timeoutMs);
@@ -64,7 +64,7 @@ async function verify(check: RegistryCheck, signal: AbortSignal): Promise<Verdic
       ? { kind: "open", message: `open registry: ${v2.href} answers without credentials${via}; nothing to verify` }
       : notRegistry(v2, first);
   }
-  const challenges = first.status === 401 ? parseChallenges(first.headers["www-authenticate"]) : [];
+  const challenges = parseChallenges(first.status === 401 ? first.headers["www-authenticate"] : undefined);
   const bearer = challenges.find((c) => c.scheme === "bearer");
   const basic = challenges.find((c) => c.scheme === "basic");
   if (bearer !== undefined) return viaToken(check, v2, bearer, opts, via);
@@ -149,19 +149,20 @@ function afterLogin(v2: URL, answer: Answer, how: string): Verdict {
 }
 
 function parseToken(body: string): string | undefined {
+  let answer: { token?: string | undefined; access_token?: string | undefined };
   try {
-    const parsed = TokenAnswer.safeParse(JSON.parse(body));
-    const token = parsed.data?.token || parsed.data?.access_token;
-    return token && /^[\x21-\x7e]+$/.test(token) ? token : undefined;
+    answer = z.object({ token: z.optional(z.string()), access_token: z.optional(z.string()) }).parse(JSON.parse(body));
   } catch {
     return undefined;
   }
+  const token = answer.token || answer.access_token;
+  return token && /^[\x21-\x7e]+$/.test(token) ? token : undefined;
 }
 
 /** A 200 on /v2/ is a registry if it says so (header) or at least answers JSON. */
 function isRegistry(answer: Answer): boolean {
   const version = answer.headers["docker-distribution-api-version"];
-  return (typeof version === "string" && version.startsWith("registry/2")) || /json/i.test(answer.headers["content-type"] ?? "");
+  return (typeof version === "string" && version.startsWith("registry/2")) || /json/i.test(String(answer.headers["content-type"]));
 }
 
 function notRegistry(v2: URL, answer: Answer): Verdict {

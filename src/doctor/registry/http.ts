@@ -5,7 +5,7 @@ import type { Agents } from "../../net/agents.js";
 import { describeProxyError, describeTlsError } from "../../net/problems.js";
 import type { Env } from "../../registries.js";
 
-/** What came back: status, headers and at most {@link MAX_BODY} bytes of body. */
+/** What came back: status, headers and at most 64 KiB of body. */
 export interface Answer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -24,16 +24,14 @@ export interface GetOptions {
 /** A failure before any HTTP answer, already in words: DNS, refused, TLS, timeout. */
 export class Unreachable extends Error {}
 
-const MAX_BODY = 64 * 1024;
-
 /** One GET, no redirects followed, bounded by `signal`; rejects with {@link Unreachable} only. */
 export function get(url: URL, options: GetOptions): Promise<Answer> {
   const https = url.protocol === "https:";
+  const MAX_BODY = 64 * 1024;
   return new Promise((resolve, reject) => {
     const req = (https ? httpsRequest : httpRequest)(
       url,
       {
-        method: "GET",
         agent: https ? options.agents.https : options.agents.http,
         signal: options.signal,
         headers: {
@@ -47,8 +45,8 @@ export function get(url: URL, options: GetOptions): Promise<Answer> {
         const chunks: Buffer[] = [];
         let size = 0;
         const done = () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") });
+        // Once the cap is reached the response is destroyed, so no chunk follows.
         res.on("data", (chunk: Buffer) => {
-          if (size >= MAX_BODY) return;
           chunks.push(chunk.subarray(0, MAX_BODY - size));
           size += chunk.length;
           if (size >= MAX_BODY) {
@@ -65,25 +63,25 @@ export function get(url: URL, options: GetOptions): Promise<Answer> {
   });
 }
 
-const NETWORK: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  ENOTFOUND: "host name not found (DNS)",
-  EAI_AGAIN: "host name lookup failed (DNS)",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ETIMEDOUT: "connection timed out",
-  EPROTO: "TLS handshake failed (is it plain HTTP?)",
-  ERR_SSL_WRONG_VERSION_NUMBER: "TLS handshake failed: the server does not speak TLS (is it plain HTTP?)",
-};
-
 function describe(error: unknown, url: URL, { signal, env }: GetOptions): string {
   const e = error as NodeJS.ErrnoException & { reason?: unknown };
   const code = e.code ?? "";
   const where = url.origin;
   if (signal.aborted) return `${where}: no answer in time`;
-  const named = describeProxyError(e, env, url.protocol === "http:" ? "http:" : "https:") ?? describeTlsError(e, url.host);
+  // get() is only given http: and https: URLs (the registry's, or a realm that realmPolicy allowed).
+  const named = describeProxyError(e, env, url.protocol as "http:" | "https:") ?? describeTlsError(e, url.host);
   if (named !== undefined) return named;
-  const network = NETWORK[code] ?? (/wrong version number/i.test(e.message ?? "") ? NETWORK["ERR_SSL_WRONG_VERSION_NUMBER"] : undefined);
+  const words: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ECONNRESET: "connection reset",
+    ENOTFOUND: "host name not found (DNS)",
+    EAI_AGAIN: "host name lookup failed (DNS)",
+    EHOSTUNREACH: "host unreachable",
+    ENETUNREACH: "network unreachable",
+    ETIMEDOUT: "connection timed out",
+    EPROTO: "TLS handshake failed (is it plain HTTP?)",
+    ERR_SSL_WRONG_VERSION_NUMBER: "TLS handshake failed: the server does not speak TLS (is it plain HTTP?)",
+  };
+  const network = words[code] ?? (/wrong version number/i.test(String(e.message)) ? words["ERR_SSL_WRONG_VERSION_NUMBER"] : undefined);
   return `${where}: ${network ?? "request failed"}${code ? ` (${code})` : ""}`;
 }

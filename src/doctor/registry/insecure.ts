@@ -21,7 +21,8 @@ export async function dockerTreatsAsInsecure(key: string, host: string, insecure
     else if (sameKey(entry, key)) return true;
   }
   const name = new URL(`https://${host}`).hostname.replace(/^\[(.*)\]$/, "$1");
-  const addresses = isIP(name) !== 0 ? [name] : await resolve(name, lookupMs);
+  // An IP address looks up as itself, without a query.
+  const addresses = await resolve(name, lookupMs);
   return addresses.some((a) => cidrs.check(a, isIP(a) === 6 ? "ipv6" : "ipv4"));
 }
 
