@@ -12,8 +12,9 @@ export default defineConfig({
     exclude: ["test/e2e/**", "test/feature/**", "**/node_modules/**"],
     // The CLI suites run the bundled helper, so bundle once before any test.
     globalSetup: ["test/support/global-setup.ts"],
-    // In-process runs start no agent process and keep the temp dir to themselves.
-    setupFiles: ["test/support/in-process-agent.ts"],
+    // In-process runs start no agent process, keep the temp dir to themselves, and never see the
+    // real home through the password database.
+    setupFiles: ["test/support/in-process-agent.ts", "test/support/no-real-home.ts"],
     testTimeout: 20_000,
     reporters: ["default", "./test/support/summary-reporter.ts"],
   },

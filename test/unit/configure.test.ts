@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { triple } from "../support/triple.js";
+import { passwdSays } from "../support/no-real-home.js";
 
 // configure driven in-process through run(io), on files in a temp folder: the
 // cases of test/cli/configure.test.ts that need no process (strace, a shell's
@@ -431,14 +432,9 @@ describe("configure on a path the system cannot look up", () => {
 });
 
 describe("configure without HOME finds the home in the password database, as docker does", () => {
-  // userInfo() stands in for the password database, so no test can reach this user's real home.
-  const withPasswd = (userInfo: () => { homedir: string }) => {
-    vi.doMock("node:os", async (original) => ({ ...(await original<typeof import("node:os")>()), userInfo }));
-  };
-  afterEach(() => vi.doUnmock("node:os"));
 
   it("uses the home the password database names", async () => {
-    withPasswd(() => ({ homedir: dir }));
+    passwdSays(() => ({ homedir: dir }));
     const r = await runInProcess(["configure", "--dry-run"], { env: triples });
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toContain(`${join(dir, ".docker", "config.json")}: (dry run, not written) credHelpers["mycompany.azurecr.io"] = "codespaces"\n`);
@@ -450,7 +446,7 @@ describe("configure without HOME finds the home in the password database, as doc
     }],
     ["names no home", () => ({ homedir: "" })],
   ])("says what to set when the password database %s", async (_, userInfo) => {
-    withPasswd(userInfo);
+    passwdSays(userInfo);
     // --dry-run: a mutant that took an empty home for the current folder must not write there.
     expect(await runInProcess(["configure", "--dry-run"], { env: triples })).toEqual({
       code: 1,
