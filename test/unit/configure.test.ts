@@ -181,11 +181,14 @@ describe("configure", () => {
   });
 
   it("treats an empty DOCKER_CONFIG or HOME as unset, as docker does, never the current folder", async () => {
-    const r = await runInProcess(["configure"], { env: { ...triples, DOCKER_CONFIG: "", HOME: dir } });
-    expect(r.code, r.stdout).toBe(0);
-    expect(readJson(join(dir, ".docker", "config.json")).credHelpers).toBeDefined();
-    // Not here with HOME="" too: under mutation a --dry-run mutant would then write this user's real
-    // ~/.docker/config.json. test/cli/configure.test.ts checks the password-database fallback.
+    // --dry-run: a mutant taking "" for the current folder names it without writing there (in-process
+    // the current folder is the checkout's). The password database is a stand-in (no-real-home.ts).
+    passwdSays(() => ({ homedir: join(dir, "passwd-home") }));
+    for (const [env, home] of [[{ DOCKER_CONFIG: "", HOME: dir }, dir], [{ DOCKER_CONFIG: "", HOME: "" }, join(dir, "passwd-home")]] as const) {
+      const r = await runInProcess(["configure", "--dry-run"], { env: { ...triples, ...env } });
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout.startsWith(`${join(home, ".docker", "config.json")}: (dry run, not written) `), r.stdout).toBe(true);
+    }
   });
 
   it("says why when every triple conflicts or is incomplete, and which ones it skipped otherwise", async () => {
