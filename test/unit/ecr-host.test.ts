@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseEcrHost } from "../../src/ecr/host.js";
+import { freshEachTest } from "../support/fresh.js";
+
+const ecrHost = freshEachTest(() => import("../../src/ecr/host.js"));
 
 const A = "123456789012";
 
@@ -22,21 +24,21 @@ describe("parseEcrHost: private registries", () => {
     [`${A}.dkr.ecr.us-west-2.on.aws`, { region: "us-west-2", fips: false, dualStack: false, domain: "on.aws" }],
   ];
   it.each(cases)("%s", (host, expected) => {
-    expect(parseEcrHost(host)).toEqual({ kind: "private", account: A, ...expected });
+    expect(ecrHost.parseEcrHost(host)).toEqual({ kind: "private", account: A, ...expected });
   });
 
   it("keeps the account digits exactly", () => {
-    expect(parseEcrHost("000000000001.dkr.ecr.ap-south-1.amazonaws.com")).toMatchObject({ account: "000000000001" });
+    expect(ecrHost.parseEcrHost("000000000001.dkr.ecr.ap-south-1.amazonaws.com")).toMatchObject({ account: "000000000001" });
   });
 
   it("tolerates upper case", () => {
-    expect(parseEcrHost(`${A}.DKR.ECR.US-EAST-1.AMAZONAWS.COM`)).toMatchObject({ kind: "private", region: "us-east-1" });
+    expect(ecrHost.parseEcrHost(`${A}.DKR.ECR.US-EAST-1.AMAZONAWS.COM`)).toMatchObject({ kind: "private", region: "us-east-1" });
   });
 });
 
 describe("parseEcrHost: ECR Public", () => {
   it.each(["public.ecr.aws", "ecr-public.aws.com"])("%s", (host) => {
-    expect(parseEcrHost(host)).toEqual({ kind: "public" });
+    expect(ecrHost.parseEcrHost(host)).toEqual({ kind: "public" });
   });
 });
 
@@ -73,6 +75,6 @@ describe("parseEcrHost: not ECR", () => {
     "ecr-public.aws.com.evil",
     "api.ecr.us-east-1.amazonaws.com",
   ])("%j", (host) => {
-    expect(parseEcrHost(host)).toBeUndefined();
+    expect(ecrHost.parseEcrHost(host)).toBeUndefined();
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { dockerConfigName, normaliseServer } from "../../src/server-url.js";
+import { freshEachTest } from "../support/fresh.js";
+
+const serverUrl = freshEachTest(() => import("../../src/server-url.js"));
 
 describe("normaliseServer", () => {
   it.each([
@@ -50,7 +52,7 @@ describe("normaliseServer", () => {
     ["xn--bcher-kva.test", "xn--bcher-kva.test"],
     ["\tghcr.io\r\n", "ghcr.io"],
   ])("%j -> %j", (input, key) => {
-    expect(normaliseServer(input)).toBe(key);
+    expect(serverUrl.normaliseServer(input)).toBe(key);
   });
 
   it.each([
@@ -97,7 +99,7 @@ describe("normaliseServer", () => {
     ["https:ghcr.io", "expected host[:port]"],
     ["//ghcr.io", "expected host[:port]"],
   ])("rejects %j", (input, message) => {
-    expect(() => normaliseServer(input)).toThrow(message);
+    expect(() => serverUrl.normaliseServer(input)).toThrow(message);
   });
 
   // Hostile spellings normalise to some other registry, never to the one they imitate.
@@ -114,23 +116,23 @@ describe("normaliseServer", () => {
     "myco.azurecr.io:80",
     "http://myco.azurecr.io:80/",
   ])("%j is not myco.azurecr.io", (input) => {
-    expect(normaliseServer(input)).not.toBe("myco.azurecr.io");
+    expect(serverUrl.normaliseServer(input)).not.toBe("myco.azurecr.io");
   });
 
   it("accepts the first and the last port, and refuses one past either end", () => {
-    expect(normaliseServer("registry.test:1")).toBe("registry.test:1");
-    expect(normaliseServer("registry.test:65535")).toBe("registry.test:65535");
-    expect(() => normaliseServer("registry.test:65536")).toThrow("not a valid host");
+    expect(serverUrl.normaliseServer("registry.test:1")).toBe("registry.test:1");
+    expect(serverUrl.normaliseServer("registry.test:65535")).toBe("registry.test:65535");
+    expect(() => serverUrl.normaliseServer("registry.test:65536")).toThrow("not a valid host");
   });
 
   it("says how to write an IPv4 address it refuses", () => {
-    expect(() => normaliseServer("127.1")).toThrow(
+    expect(() => serverUrl.normaliseServer("127.1")).toThrow(
       'invalid server URL: "127.1" is not an IPv4 address written as a dotted quad (like 10.0.0.8); write the address as four decimal numbers, or use a host name',
     );
   });
 
   it("names Docker Hub the way docker's config.json does", () => {
-    expect(dockerConfigName(normaliseServer("registry-1.docker.io"))).toBe("https://index.docker.io/v1/");
-    expect(dockerConfigName("ghcr.io")).toBe("ghcr.io");
+    expect(serverUrl.dockerConfigName(serverUrl.normaliseServer("registry-1.docker.io"))).toBe("https://index.docker.io/v1/");
+    expect(serverUrl.dockerConfigName("ghcr.io")).toBe("ghcr.io");
   });
 });
