@@ -6,13 +6,15 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkProgramOnPath } from "../../src/doctor/program.js";
-import { runInProcess } from "../support/fake-io.js";
+import { freshEachTest } from "../support/fresh.js";
 import { closedLoopbackPort } from "../support/loopback.js";
 import { triple } from "../support/triple.js";
 
 // `doctor --offline` driven in-process through run(io): the cases of
 // test/cli/doctor.test.ts, with this very process (node) on PATH as the
-// helper so the program check needs no spawned process.
+// helper so the program check needs no spawned process. The CLI is loaded afresh for each test:
+// doctor's door in the CLI's verb table and doctor's own tables are set when their modules load.
+const cli = freshEachTest(() => import("../support/fake-io.js"));
 
 const PASSWORD = "ghcr-Secret-Value-1";
 const PLAINTEXT = Buffer.from(`me:${PASSWORD}`).toString("base64");
@@ -41,8 +43,8 @@ describe("doctor --offline in-process", () => {
   const doctor = async (env: Record<string, string>, secrets: readonly string[] = [PASSWORD, PLAINTEXT]) => {
     const base = { HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config"), ...env };
     const [json, lines] = await Promise.all([
-      runInProcess(["doctor", "--offline", "--json"], { env: base }),
-      runInProcess(["doctor", "--offline"], { env: base }),
+      cli.runInProcess(["doctor", "--offline", "--json"], { env: base }),
+      cli.runInProcess(["doctor", "--offline"], { env: base }),
     ]);
     for (const secret of secrets) expect([json.stdout, json.stderr, lines.stdout, lines.stderr].join("\n")).not.toContain(secret);
     expect(json.stderr).toBe("");
@@ -188,7 +190,7 @@ describe("doctor --offline in-process", () => {
   });
 
   it("an unknown option is one line, exit 1", async () => {
-    const r = await runInProcess(["doctor", "--verbose"], { env: { HOME: dir } });
+    const r = await cli.runInProcess(["doctor", "--verbose"], { env: { HOME: dir } });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('doctor: unknown option "--verbose"; use --offline and/or --json\n');
   });
@@ -198,7 +200,7 @@ describe("doctor's verdicts, branch by branch", () => {
   const base = () => ({ HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config") });
   const ghcr = triple("GH", "ghcr.io", "me", PASSWORD);
   const report = async (env: Record<string, string>) => {
-    const r = await runInProcess(["doctor", "--offline", "--json"], { env: { ...base(), ...env } });
+    const r = await cli.runInProcess(["doctor", "--offline", "--json"], { env: { ...base(), ...env } });
     return JSON.parse(r.stdout) as JsonReport;
   };
   const routing = async (env: Record<string, string> = ghcr, name = "routing") =>
@@ -285,7 +287,7 @@ describe("doctor's verdicts, branch by branch", () => {
   it("the line format: a padded check per line, verdicts, counts and problems; secrets blanked in both formats", async () => {
     writeDocker({ credHelpers: { "ghcr.io": "codespaces", "quay.io": "codespaces" } });
     const env = { ...base(), ...ghcr, ...triple("Q", "quay.io", "me", "quay-Secret-Value-2"), ...triple("E", "e.test", "me", 'with"quote-Secret') };
-    const { stdout, code } = await runInProcess(["doctor", "--offline"], { env });
+    const { stdout, code } = await cli.runInProcess(["doctor", "--offline"], { env });
     const path = join(dir, ".docker", "config.json");
     expect(code).toBe(1);
     expect(stdout).toBe(
@@ -307,12 +309,12 @@ describe("doctor's verdicts, branch by branch", () => {
     );
     rmSync(join(bin, "docker-credential-codespaces"));
     writeDocker({ credHelpers: { "ghcr.io": "codespaces" } });
-    const one = await runInProcess(["doctor", "--offline"], { env: { ...base(), ...ghcr } });
+    const one = await cli.runInProcess(["doctor", "--offline"], { env: { ...base(), ...ghcr } });
     expect(one.stdout).toMatch(/\nproblem: docker-credential-codespaces is not on PATH.*\ndoctor: 1 registry, all fine, 1 other problem\(s\)\n$/);
-    const orphan = await runInProcess(["doctor", "--offline"], { env: { ...base(), X_CONTAINER_REGISTRY_SERVER: "user@x.test" } });
+    const orphan = await cli.runInProcess(["doctor", "--offline"], { env: { ...base(), X_CONTAINER_REGISTRY_SERVER: "user@x.test" } });
     expect(orphan.stdout).toMatch(/^\(no usable server\) \(X_CONTAINER_REGISTRY_\*\): NOT OK\n {2}FAIL {2}configuration {2}X_CONTAINER_REGISTRY_\* is ignored/);
     writeDocker({ credHelpers: { "quay.io": "codespaces" } });
-    const entry = await runInProcess(["doctor", "--offline"], { env: base() });
+    const entry = await cli.runInProcess(["doctor", "--offline"], { env: base() });
     expect(entry.stdout).toMatch(/^quay\.io \(credHelpers entry, no triple\): NOT OK\n/);
   });
 
@@ -322,7 +324,7 @@ describe("doctor's verdicts, branch by branch", () => {
     mkdirSync(other);
     writeFileSync(join(other, "docker-credential-codespaces"), `#!/bin/sh\nprintf '%s\\n' '${secret}'\n`);
     chmodSync(join(other, "docker-credential-codespaces"), 0o755);
-    const r = await runInProcess(["doctor", "--offline"], { env: { ...base(), PATH: other, ...triple("GH", "ghcr.io", "me", secret) } });
+    const r = await cli.runInProcess(["doctor", "--offline"], { env: { ...base(), PATH: other, ...triple("GH", "ghcr.io", "me", secret) } });
     expect(r.stdout).toContain(`problem: docker runs ${join(other, "docker-credential-codespaces")}, which is not this program (it says "<redacted>"); fix PATH or replace it\n`);
   });
 
@@ -344,7 +346,7 @@ describe("doctor's ECR token check, offline", () => {
   const token = (expiration: number) => Buffer.from(JSON.stringify({ payload: "p", expiration })).toString("base64");
   const ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
   const check = async (env: Record<string, string>) => {
-    const r = await runInProcess(["doctor", "--offline", "--json"], { env: { HOME: dir, PATH: bin, ...env } });
+    const r = await cli.runInProcess(["doctor", "--offline", "--json"], { env: { HOME: dir, PATH: bin, ...env } });
     return (JSON.parse(r.stdout) as JsonReport).registries[0]?.checks.find((c) => c.name === "ecr token");
   };
 
@@ -379,7 +381,7 @@ describe("doctor --offline: the setup, corner by corner", () => {
   };
   const ghcr = triple("GH", "ghcr.io", "me", PASSWORD);
   const doctor = async (env: Record<string, string>): Promise<JsonReport> => {
-    const r = await runInProcess(["doctor", "--offline", "--json"], {
+    const r = await cli.runInProcess(["doctor", "--offline", "--json"], {
       env: { HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config"), ...env },
     });
     expect(r.stdout).not.toContain(PASSWORD);
@@ -407,7 +409,7 @@ describe("doctor --offline: the setup, corner by corner", () => {
       write(dockerJson(), { credHelpers: { "ghcr.io": "codespaces" } });
       const containers = join(dir, ".config", "containers", "auth.json");
       write(containers, { credHelpers: { "ghcr.io": "codespaces" } });
-      const r = await runInProcess(["doctor", "--offline", "--json"], { env: { HOME: dir, PATH: bin, ...ghcr } });
+      const r = await cli.runInProcess(["doctor", "--offline", "--json"], { env: { HOME: dir, PATH: bin, ...ghcr } });
       const report = JSON.parse(r.stdout) as JsonReport;
       expect(message(report, "GH", "containers routing")).toBe(`podman and skopeo ask this helper: credHelpers["ghcr.io"] in ${containers}`);
     });
@@ -636,7 +638,7 @@ describe("doctor online, against a loopback registry", () => {
     return `127.0.0.1:${(registry.address() as AddressInfo).port}`;
   };
   const run = async (env: Record<string, string>) => {
-    const r = await runInProcess(["doctor", "--json"], { env: { HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config"), ...env } });
+    const r = await cli.runInProcess(["doctor", "--json"], { env: { HOME: dir, PATH: bin, XDG_CONFIG_HOME: join(dir, ".config"), ...env } });
     return { code: r.code, report: JSON.parse(r.stdout) as JsonReport, stdout: r.stdout };
   };
 
@@ -657,7 +659,7 @@ describe("doctor online, against a loopback registry", () => {
       ok: false,
       message: `credentials rejected: http://${host}/v2/ answered 401 (Basic over plain HTTP, as docker does for an insecure registry)`,
     });
-    const lines = await runInProcess(["doctor"], { env: { HOME: dir, PATH: bin, ...triple("L", host, "me", SECRET) } });
+    const lines = await cli.runInProcess(["doctor"], { env: { HOME: dir, PATH: bin, ...triple("L", host, "me", SECRET) } });
     expect(lines.stdout.split("\n").filter((l) => l.startsWith("note: "))).toEqual([`note: docker runs this program (${join(bin, "docker-credential-codespaces")})`]);
     expect(lines.stdout).toContain(`  ok    registry       credentials accepted by http://${host}/v2/`);
   });

@@ -19,6 +19,10 @@ describe("normaliseServer", () => {
     ["localhost:5000", "localhost:5000"],
     ["http://LOCALHOST:5000/v2/", "localhost:5000"],
     ["127.0.0.1:5000", "127.0.0.1:5000"],
+    // Every octet form of the dotted-quad pattern, in the first three places and the last.
+    ["201.202.203.204", "201.202.203.204"],
+    ["150.199.250.255:5000", "150.199.250.255:5000"],
+    ["10.0.0.150", "10.0.0.150"],
     ["[::1]:5000", "[::1]:5000"],
     ["[0:0:0:0:0:0:0:1]:5000", "[::1]:5000"],
     ["https://[::1]/", "[::1]"],
