@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { environmentSecrets, incompleteMessage, listedRegistries, lookupRegistry, readRegistries } from "../../src/registries.js";
+import { freshEachTest } from "../support/fresh.js";
 import { triple } from "../support/triple.js";
 
+// Loaded afresh per test: the variable-name pattern is set when the module loads.
+const registries = freshEachTest(() => import("../../src/registries.js"));
 
 describe("readRegistries", () => {
   it("reads any number of triples, trimming pasted whitespace", () => {
-    const table = readRegistries({
+    const table = registries.readRegistries({
       ...triple("ACR", " https://MyCo.azurecr.io/ \n", "acr-user\n", "  pat-1\n"),
       ...triple("MY_DOCKERHUB", "https://index.docker.io/v1/", "hubuser", "hubtoken"),
       PATH: "/usr/bin",
@@ -18,12 +20,12 @@ describe("readRegistries", () => {
   });
 
   it("keeps an optional session token", () => {
-    const table = readRegistries({ ...triple("ECR", "ecr.test", "ASIAX", "s"), ECR_CONTAINER_REGISTRY_SESSION_TOKEN: " tok " });
+    const table = registries.readRegistries({ ...triple("ECR", "ecr.test", "ASIAX", "s"), ECR_CONTAINER_REGISTRY_SESSION_TOKEN: " tok " });
     expect(table.complete[0]?.sessionToken).toBe("tok");
   });
 
   it("marks a triple with missing or blank parts incomplete, naming the variables", () => {
-    const table = readRegistries({
+    const table = registries.readRegistries({
       A_CONTAINER_REGISTRY_SERVER: "a.test",
       A_CONTAINER_REGISTRY_USER: "  ",
       B_CONTAINER_REGISTRY_SERVER: "b.test",
@@ -37,13 +39,16 @@ describe("readRegistries", () => {
   });
 
   it("ignores triples without a usable server, saying why without values", () => {
-    const table = readRegistries({
+    const table = registries.readRegistries({
       ...triple("BAD", "user@evil.test", "u", "secret-value"),
       NOSERVER_CONTAINER_REGISTRY_USER: "u",
       _CONTAINER_REGISTRY_SERVER_X: "ignored.test",
+      Y_CONTAINER_REGISTRY_SERVER_OLD: "no-triple.test",
       CONTAINER_REGISTRY_SERVER: "no-id.test",
     });
     expect(table.complete).toEqual([]);
+    // A name that only starts like one of the four (…_SERVER_OLD) belongs to no triple.
+    expect(table.incomplete).toEqual([]);
     expect(table.ignored).toHaveLength(2);
     expect(table.ignored.map((i) => i.id)).toEqual(["BAD", "NOSERVER"]);
     expect(JSON.stringify(table.ignored)).not.toContain("secret-value");
@@ -53,49 +58,49 @@ describe("readRegistries", () => {
 
 describe("lookupRegistry", () => {
   it("finds a registry only by exact key", () => {
-    const table = readRegistries(triple("ACR", "myco.azurecr.io", "u", "p"));
-    expect(lookupRegistry(table, "myco.azurecr.io").kind).toBe("configured");
-    expect(lookupRegistry(table, "myco.azurecr.io.evil.test").kind).toBe("none");
-    expect(lookupRegistry(table, "azurecr.io").kind).toBe("none");
+    const table = registries.readRegistries(triple("ACR", "myco.azurecr.io", "u", "p"));
+    expect(registries.lookupRegistry(table, "myco.azurecr.io").kind).toBe("configured");
+    expect(registries.lookupRegistry(table, "myco.azurecr.io.evil.test").kind).toBe("none");
+    expect(registries.lookupRegistry(table, "azurecr.io").kind).toBe("none");
   });
 
   it("accepts duplicates with the same credentials and rejects ones that differ, naming both IDs", () => {
-    const same = readRegistries({ ...triple("A", "x.test", "u", "p"), ...triple("B", "https://x.test/", "u", "p") });
-    expect(lookupRegistry(same, "x.test")).toMatchObject({ kind: "configured", registry: { id: "A" } });
-    const differ = readRegistries({ ...triple("A", "x.test", "u", "p"), ...triple("B", "X.TEST", "u", "q") });
-    expect(() => lookupRegistry(differ, "x.test")).toThrow(/A_CONTAINER_REGISTRY_\*.*B_CONTAINER_REGISTRY_\*/);
-    expect(listedRegistries(differ)).toEqual([]);
+    const same = registries.readRegistries({ ...triple("A", "x.test", "u", "p"), ...triple("B", "https://x.test/", "u", "p") });
+    expect(registries.lookupRegistry(same, "x.test")).toMatchObject({ kind: "configured", registry: { id: "A" } });
+    const differ = registries.readRegistries({ ...triple("A", "x.test", "u", "p"), ...triple("B", "X.TEST", "u", "q") });
+    expect(() => registries.lookupRegistry(differ, "x.test")).toThrow(/A_CONTAINER_REGISTRY_\*.*B_CONTAINER_REGISTRY_\*/);
+    expect(registries.listedRegistries(differ)).toEqual([]);
   });
 
   it("prefers a complete triple over an incomplete one for the same server", () => {
-    const table = readRegistries({ ...triple("A", "x.test", "u", "p"), B_CONTAINER_REGISTRY_SERVER: "x.test" });
-    expect(lookupRegistry(table, "x.test").kind).toBe("configured");
-    expect(lookupRegistry(readRegistries({ B_CONTAINER_REGISTRY_SERVER: "x.test" }), "x.test").kind).toBe("incomplete");
+    const table = registries.readRegistries({ ...triple("A", "x.test", "u", "p"), B_CONTAINER_REGISTRY_SERVER: "x.test" });
+    expect(registries.lookupRegistry(table, "x.test").kind).toBe("configured");
+    expect(registries.lookupRegistry(registries.readRegistries({ B_CONTAINER_REGISTRY_SERVER: "x.test" }), "x.test").kind).toBe("incomplete");
   });
 });
 
 describe("secret values", () => {
   it("trims only ASCII whitespace, keeping U+00A0, U+FEFF and other Unicode spaces", () => {
-    const table = readRegistries(triple("U", "u.test", "\u2003user\t", " \u00a0pass\ufeff\r\n"));
+    const table = registries.readRegistries(triple("U", "u.test", "\u2003user\t", " \u00a0pass\ufeff\r\n"));
     expect(table.complete[0]).toMatchObject({ user: "\u2003user", password: "\u00a0pass\ufeff" });
   });
 
   it("makes a triple holding U+FFFD (not valid UTF-8 in the environment) unusable, naming the variable", () => {
-    const table = readRegistries({ ...triple("X", "x.test", "u", "p\ufffd"), X_CONTAINER_REGISTRY_SESSION_TOKEN: "\ufffd" });
+    const table = registries.readRegistries({ ...triple("X", "x.test", "u", "p\ufffd"), X_CONTAINER_REGISTRY_SESSION_TOKEN: "\ufffd" });
     expect(table.complete).toEqual([]);
-    const found = lookupRegistry(table, "x.test");
+    const found = registries.lookupRegistry(table, "x.test");
     expect(found.kind).toBe("incomplete");
     if (found.kind !== "incomplete") return;
-    expect(incompleteMessage(found.registry)).toBe(
+    expect(registries.incompleteMessage(found.registry)).toBe(
       "x.test is configured by X_CONTAINER_REGISTRY_* but X_CONTAINER_REGISTRY_PASSWORD and X_CONTAINER_REGISTRY_SESSION_TOKEN " +
         "are not valid UTF-8 (they hold U+FFFD); set them again in your Codespaces secrets and restart the codespace",
     );
   });
 
   it("names one variable that is not valid UTF-8 in the singular", () => {
-    const found = lookupRegistry(readRegistries(triple("X", "x.test", "u\ufffd", "p")), "x.test");
+    const found = registries.lookupRegistry(registries.readRegistries(triple("X", "x.test", "u\ufffd", "p")), "x.test");
     if (found.kind !== "incomplete") throw new Error("expected an incomplete triple");
-    expect(incompleteMessage(found.registry)).toBe(
+    expect(registries.incompleteMessage(found.registry)).toBe(
       "x.test is configured by X_CONTAINER_REGISTRY_* but X_CONTAINER_REGISTRY_USER is not valid UTF-8 (it holds U+FFFD); " +
         "set it again in your Codespaces secrets and restart the codespace",
     );
@@ -115,10 +120,10 @@ describe("environmentSecrets", () => {
       AWS_SESSION_TOKEN_TTL: "900",
       AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
     };
-    expect(environmentSecrets(env).sort()).toEqual(["aws-secret", "aws-token", "pass-a", "token-a"]);
+    expect(registries.environmentSecrets(env).sort()).toEqual(["aws-secret", "aws-token", "pass-a", "token-a"]);
   });
 
   it("an unset variable adds no secret", () => {
-    expect(environmentSecrets({ A_CONTAINER_REGISTRY_PASSWORD: undefined }).filter((s) => s !== "")).toEqual([]);
+    expect(registries.environmentSecrets({ A_CONTAINER_REGISTRY_PASSWORD: undefined }).filter((s) => s !== "")).toEqual([]);
   });
 });
