@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { credentialsFor } from "../../src/doctor/credentials.js";
-import { readClientFiles } from "../../src/doctor/files.js";
+import { freshEachTest } from "../support/fresh.js";
 import { readRegistries, type Env } from "../../src/registries.js";
 import { fakePasswordPayload, fakePayloadFor, startFakeEcr, type FakeEcr } from "../support/fake-ecr.js";
 import { closedLoopbackPort } from "../support/loopback.js";
@@ -119,11 +119,13 @@ describe("doctor's ECR token check, online", () => {
 });
 
 describe("dockerd's insecure registries, from daemon.json", () => {
+  // Loaded afresh per test: the daemon.json schema is set when the module loads.
+  const files = freshEachTest(() => import("../../src/doctor/files.js"));
   const read = (text: string | undefined) => {
     const path = join(home, "daemon.json");
     rmSync(path, { force: true });
     if (text !== undefined) writeFileSync(path, text);
-    return readClientFiles(envFor(), path);
+    return files.readClientFiles(envFor(), path);
   };
 
   it("are the file's insecure-registries list, and none when the file is missing, lacks the list or is not valid", async () => {
