@@ -1,11 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { ConfigEdit } from "../../src/config-edit.js";
-import { freshEachTest } from "../support/fresh.js";
 
 // config-edit.ts checks files against shapes and patterns built when it loads:
 // it is loaded afresh in each test, so that mutation testing's per-test
 // coverage counts those constants for these tests.
-const m = freshEachTest(async () => ({ ...(await import("../../src/config-edit.js")), ...(await import("../../src/errors.js")) }));
+let editConfigText: typeof import("../../src/config-edit.js").editConfigText;
+let HelperError: typeof import("../../src/errors.js").HelperError;
+beforeEach(async () => {
+  vi.resetModules();
+  ({ editConfigText } = await import("../../src/config-edit.js"));
+  ({ HelperError } = await import("../../src/errors.js"));
+});
 
 const ME = { username: "me", secret: "s3cret" };
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -15,7 +20,7 @@ const add = (served: Record<string, typeof ME> = { "ghcr.io": ME }, helpers = Ob
   served: new Map(Object.entries(served)),
 });
 const remove: ConfigEdit = { kind: "remove", helper: "codespaces" };
-const edit = (text: string, e: ConfigEdit = add()) => m.editConfigText("cfg.json", text, e);
+const edit = (text: string, e: ConfigEdit = add()) => editConfigText("cfg.json", text, e);
 
 describe("configure's edit keeps every byte it does not name", () => {
   it.each([
@@ -215,7 +220,7 @@ describe("files it refuses, with one line and nothing changed", () => {
     ['{"auths": {}, "auths": {}}', 'cfg.json has the key "auths" twice; keep one and run again'],
     ['{"auths": {"a.io": {}, "a.io": {}}}', 'cfg.json has the key "a.io" twice in auths; keep one and run again'],
   ])("%s", (text, message) => {
-    expect(() => edit(text)).toThrow(m.HelperError);
+    expect(() => edit(text)).toThrow(HelperError);
     expect(() => edit(text)).toThrow(message);
   });
 });
