@@ -12,9 +12,9 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { hasStrace, readTraces } from "../support/e2e/trace.js";
 import { helperTargets, runHelper, type HelperTarget } from "../support/helper-process.js";
 import { triple } from "../support/triple.js";
@@ -151,6 +151,8 @@ describe("configure", () => {
     expect(readJson(join(dir, ".docker", "config.json")).credHelpers).toBeDefined();
     const noHome = await runHelper(target!, ["configure", "--dry-run"], { env: { ...triples, DOCKER_CONFIG: "", HOME: "" }, cwd });
     // Whatever this machine's real config holds (configured already or not), that is the file named.
+    // The real password database: this process sees a stand-in one (test/support/no-real-home.ts).
+    const { userInfo } = await vi.importActual<typeof import("node:os")>("node:os");
     expect(noHome.stdout.startsWith(`${join(userInfo().homedir, ".docker", "config.json")}: `), noHome.stdout).toBe(true);
     expect(readdirSync(cwd)).toEqual([]);
   });
